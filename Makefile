@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build, boot and test the series. See README.
+#
+#   make              install what is missing, prepare the base kernel, apply
+#                     the series, build the test kernel and boot it (demo)
+#   make check        run every test; ends with "N passed, N failed"
+#   make series       write the patch series to out/series/
+#   make kernel-tree  the kernel git tree with the series as commits (out/linux)
+#   make import       bring commits made in out/linux back into this tree
+#
+# KERNEL_SRC=DIR builds on another kernel tree instead of Debian's
+# linux-source-6.12 (run "make distclean" when switching).
+
+OUT		:= out
+KERNEL_SRC	?=
+export KERNEL_SRC
+
+HARNESS		:= harness
+SERIES_PY	:= python3 $(HARNESS)/series.py
+
+.PHONY: all deps base kernel-tree kernel demo check series import clean distclean
+
+all: demo
+
+deps:
+	@$(HARNESS)/install-deps
+
+base: deps
+	@$(HARNESS)/prepare-base $(OUT)
+
+kernel-tree: base
+	@$(SERIES_PY) build --kernel $(OUT)/linux
+
+kernel: kernel-tree
+	@$(HARNESS)/build-kernel $(OUT)
+
+demo: kernel
+	@$(HARNESS)/demo $(OUT)
+
+check: kernel
+	@$(HARNESS)/check $(OUT)
+
+series: kernel-tree
+	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
+
+import:
+	@$(SERIES_PY) import --kernel $(OUT)/linux
+
+clean:
+	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test
+
+distclean:
+	rm -rf $(OUT)
