@@ -83,11 +83,19 @@ static u64 win_bus(struct vringh_mmio_test *t, void *p)
 	return t->win_phys + (p - t->win);
 }
 
+/* The backend sees the frontend's ring only as I/O memory. */
+static int init_backend(struct vringh_mmio_test *t, unsigned int num)
+{
+	return vringh_init_mmio(&t->vrh, t->vdev.features, num,
+				(__force struct vring_desc __iomem *)t->vring.desc,
+				(__force struct vring_avail __iomem *)t->vring.avail,
+				(__force struct vring_used __iomem *)t->vring.used);
+}
+
 /* Set up a frontend queue of @num entries and the backend that walks it. */
 static void setup_rings(struct kunit *test, unsigned int num, u64 features)
 {
 	struct vringh_mmio_test *t = test->priv;
-	int err;
 
 	t->vdev.features = features | BIT_ULL(VIRTIO_F_VERSION_1);
 	t->vq = vring_new_virtqueue(0, num, RING_ALIGN, &t->vdev, true, false,
@@ -97,11 +105,7 @@ static void setup_rings(struct kunit *test, unsigned int num, u64 features)
 	KUNIT_ASSERT_LE(test, vring_size(num, RING_ALIGN), (size_t)BUF_OFFSET);
 
 	vring_init(&t->vring, num, t->win, RING_ALIGN);
-	err = vringh_init_mmio(&t->vrh, t->vdev.features, num,
-			       (__force struct vring_desc __iomem *)t->vring.desc,
-			       (__force struct vring_avail __iomem *)t->vring.avail,
-			       (__force struct vring_used __iomem *)t->vring.used);
-	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_ASSERT_EQ(test, init_backend(t, num), 0);
 }
 
 static int vringh_mmio_test_init(struct kunit *test)
@@ -313,7 +317,7 @@ static void vringh_mmio_no_alloc(struct kunit *test)
 				0);
 		KUNIT_ASSERT_NOT_NULL(test, virtqueue_get_buf(t->vq, &len));
 	}
-	KUNIT_EXPECT_PTR_EQ(test, t->riov.iov, t->rvec);
+	KUNIT_EXPECT_PTR_EQ(test, t->riov.iov, &t->rvec[0]);
 	KUNIT_EXPECT_FALSE(test, t->riov.max_num & VRINGH_IOV_ALLOCATED);
 }
 
@@ -493,11 +497,7 @@ static int lie(struct kunit *test, u16 head, u16 avail, u16 *got)
 {
 	struct vringh_mmio_test *t = test->priv;
 
-	KUNIT_ASSERT_EQ(test, vringh_init_mmio(&t->vrh, t->vdev.features,
-		t->vring.num,
-		(__force struct vring_desc __iomem *)t->vring.desc,
-		(__force struct vring_avail __iomem *)t->vring.avail,
-		(__force struct vring_used __iomem *)t->vring.used), 0);
+	KUNIT_ASSERT_EQ(test, init_backend(t, t->vring.num), 0);
 	t->vring.avail->ring[0] = cpu_to_le16(head);
 	t->vring.avail->idx = cpu_to_le16(avail);
 	return getdesc(t, got);
@@ -733,6 +733,7 @@ static struct kunit_suite vringh_mmio_suite = {
 	.exit = vringh_mmio_test_exit,
 	.test_cases = vringh_mmio_cases,
 };
+
 kunit_test_suite(vringh_mmio_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the vringh MMIO accessors");
