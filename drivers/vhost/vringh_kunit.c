@@ -343,8 +343,9 @@ static void vringh_mmio_indirect(struct kunit *test)
 						GFP_KERNEL), 0);
 
 	/* The frontend really used an indirect table. */
-	d = &t->vring.desc[t->vring.avail->ring[0]];
-	KUNIT_ASSERT_TRUE(test, d->flags & cpu_to_le16(VRING_DESC_F_INDIRECT));
+	d = &t->vring.desc[virtio16_to_cpu(&t->vdev, t->vring.avail->ring[0])];
+	KUNIT_ASSERT_TRUE(test, virtio16_to_cpu(&t->vdev, d->flags) &
+				VRING_DESC_F_INDIRECT);
 
 	KUNIT_ASSERT_EQ(test, getdesc(t, &head), 1);
 	KUNIT_EXPECT_EQ(test, t->riov.used, 4U);
@@ -408,7 +409,7 @@ static void vringh_mmio_notify_event_idx(struct kunit *test)
 
 	/* Asking at index 0: the first buffer kicks, the second does not. */
 	KUNIT_EXPECT_TRUE(test, vringh_notify_enable_mmio(&t->vrh));
-	KUNIT_EXPECT_EQ(test, le16_to_cpu((__force __le16)
+	KUNIT_EXPECT_EQ(test, virtio16_to_cpu(&t->vdev,
 					  vring_avail_event(&t->vring)), 0);
 	KUNIT_ASSERT_EQ(test, virtqueue_add_outbuf(t->vq, &sg, 1, t,
 						   GFP_KERNEL), 0);
@@ -424,7 +425,7 @@ static void vringh_mmio_notify_event_idx(struct kunit *test)
 				0);
 	}
 	KUNIT_EXPECT_TRUE(test, vringh_notify_enable_mmio(&t->vrh));
-	KUNIT_EXPECT_EQ(test, le16_to_cpu((__force __le16)
+	KUNIT_EXPECT_EQ(test, virtio16_to_cpu(&t->vdev,
 					  vring_avail_event(&t->vring)), 2);
 
 	/* The frontend asked for an interrupt at used index 0: we passed it. */
@@ -449,6 +450,8 @@ static void vringh_mmio_notify_event_idx(struct kunit *test)
 }
 
 /* Run the 16-bit indices past 65535 on a small ring. */
+#define WRAP_ROUNDS	(65536 + 8)
+
 static void vringh_mmio_wrap(struct kunit *test)
 {
 	struct vringh_mmio_test *t = test->priv;
@@ -459,7 +462,7 @@ static void vringh_mmio_wrap(struct kunit *test)
 
 	setup_rings(test, 4, BIT_ULL(VIRTIO_RING_F_EVENT_IDX));
 	sg_init_one(&sg, win_buf(t, 0), sizeof(seq));
-	for (i = 0; i < 65536 + 8; i++) {
+	for (i = 0; i < WRAP_ROUNDS; i++) {
 		seq = i;
 		memcpy(win_buf(t, 0), &seq, sizeof(seq));
 		KUNIT_ASSERT_EQ(test, virtqueue_add_outbuf(t->vq, &sg, 1, t,
@@ -473,9 +476,9 @@ static void vringh_mmio_wrap(struct kunit *test)
 				0);
 		KUNIT_ASSERT_NOT_NULL(test, virtqueue_get_buf(t->vq, &len));
 	}
-	KUNIT_EXPECT_EQ(test, t->vrh.last_avail_idx, (u16)(65536 + 8));
-	KUNIT_EXPECT_EQ(test, le16_to_cpu((__force __le16)t->vring.used->idx),
-			(u16)(65536 + 8));
+	KUNIT_EXPECT_EQ(test, t->vrh.last_avail_idx, WRAP_ROUNDS % 65536);
+	KUNIT_EXPECT_EQ(test, virtio16_to_cpu(&t->vdev, t->vring.used->idx),
+			WRAP_ROUNDS % 65536);
 }
 
 /*
@@ -486,10 +489,11 @@ static void vringh_mmio_wrap(struct kunit *test)
 static void lie_desc(struct vring_desc *d, u64 addr, u32 len, u16 flags,
 		     u16 next)
 {
-	d->addr = cpu_to_le64(addr);
-	d->len = cpu_to_le32(len);
-	d->flags = cpu_to_le16(flags);
-	d->next = cpu_to_le16(next);
+	/* The rings are VIRTIO_F_VERSION_1: little endian. */
+	d->addr = (__force __virtio64)cpu_to_le64(addr);
+	d->len = (__force __virtio32)cpu_to_le32(len);
+	d->flags = (__force __virtio16)cpu_to_le16(flags);
+	d->next = (__force __virtio16)cpu_to_le16(next);
 }
 
 /* Offer the chain at @head as the only new entry, @avail entries ahead. */
@@ -498,8 +502,8 @@ static int lie(struct kunit *test, u16 head, u16 avail, u16 *got)
 	struct vringh_mmio_test *t = test->priv;
 
 	KUNIT_ASSERT_EQ(test, init_backend(t, t->vring.num), 0);
-	t->vring.avail->ring[0] = cpu_to_le16(head);
-	t->vring.avail->idx = cpu_to_le16(avail);
+	t->vring.avail->ring[0] = (__force __virtio16)cpu_to_le16(head);
+	t->vring.avail->idx = (__force __virtio16)cpu_to_le16(avail);
 	return getdesc(t, got);
 }
 

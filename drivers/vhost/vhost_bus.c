@@ -1,0 +1,1251 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The vhost bus: virtio devices implemented in the kernel, for a frontend
+ * that runs elsewhere.
+ *
+ * The core owns the device side of the virtio protocol (virtio 1.2,
+ * "Basic Facilities of a Virtio Device" and "Device Initialization"): it
+ * checks each status the frontend writes, negotiates features, has the
+ * transport set up the rings at DRIVER_OK and tear them down at reset, and
+ * tells the client. Transports carry the frontend's writes in and the
+ * device's state out; clients implement the device type.
+ */
+
+#include <linux/device.h>
+#include <linux/export.h>
+#include <linux/idr.h>
+#include <linux/init.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vhost_bus.h>
+#include <uapi/linux/virtio_config.h>
+
+#define VHOST_BUS_MODALIAS_FMT	"vhost_bus:d%08Xv%08X"
+
+/* The device status bits a frontend may write. */
+#define VHOST_BUS_FRONTEND_STATUS					\
+	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |		\
+	 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK |	\
+	 VIRTIO_CONFIG_S_FAILED)
+
+/* The bits the frontend sets in turn while it initialises the device. */
+#define VHOST_BUS_STATUS_STEPS						\
+	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |		\
+	 VIRTIO_CONFIG_S_FAILED)
+
+/* Unique numbering for device names. */
+static DEFINE_IDA(vhost_bus_index_ida);
+
+static ssize_t device_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "0x%04x\n", to_vhost_bus_device(dev)->id.device);
+}
+static DEVICE_ATTR_RO(device);
+
+static ssize_t vendor_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "0x%04x\n", to_vhost_bus_device(dev)->id.vendor);
+}
+static DEVICE_ATTR_RO(vendor);
+
+static ssize_t status_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "0x%02x\n",
+			  vhost_get_status(to_vhost_bus_device(dev)));
+}
+static DEVICE_ATTR_RO(status);
+
+static ssize_t device_features_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
+	u64 offer;
+
+	mutex_lock(&vdev->lock);
+	offer = vdev->offer;
+	mutex_unlock(&vdev->lock);
+
+	return sysfs_emit(buf, "0x%016llx\n", offer);
+}
+static DEVICE_ATTR_RO(device_features);
+
+static ssize_t features_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "0x%016llx\n",
+			  vhost_get_features(to_vhost_bus_device(dev)));
+}
+static DEVICE_ATTR_RO(features);
+
+static ssize_t modalias_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
+
+	return sysfs_emit(buf, VHOST_BUS_MODALIAS_FMT "\n",
+			  vdev->id.device, vdev->id.vendor);
+}
+static DEVICE_ATTR_RO(modalias);
+
+static struct attribute *vhost_bus_dev_attrs[] = {
+	&dev_attr_device.attr,
+	&dev_attr_vendor.attr,
+	&dev_attr_status.attr,
+	&dev_attr_device_features.attr,
+	&dev_attr_features.attr,
+	&dev_attr_modalias.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vhost_bus_dev);
+
+static bool vhost_bus_id_match(const struct vhost_bus_device *vdev,
+			       const struct vhost_bus_device_id *ids)
+{
+	/* Device id 0 is reserved in virtio: the device waits for management. */
+	if (!vdev->id.device)
+		return false;
+
+	for (; ids->device; ids++) {
+		if (ids->device != VHOST_BUS_DEV_ANY_ID &&
+		    ids->device != vdev->id.device)
+			continue;
+		if (ids->vendor == VHOST_BUS_DEV_ANY_ID ||
+		    ids->vendor == vdev->id.vendor)
+			return true;
+	}
+	return false;
+}
+
+static int vhost_bus_match(struct device *dev, const struct device_driver *drv)
+{
+	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
+
+	/* A device that management gave to one client binds only to it. */
+	if (vdev->driver_override && strcmp(vdev->driver_override, drv->name))
+		return 0;
+
+	return vhost_bus_id_match(vdev, to_vhost_bus_driver(drv)->id_table);
+}
+
+static int vhost_bus_uevent(const struct device *dev,
+			    struct kobj_uevent_env *env)
+{
+	const struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
+
+	return add_uevent_var(env, "MODALIAS=" VHOST_BUS_MODALIAS_FMT,
+			      vdev->id.device, vdev->id.vendor);
+}
+
+/* Record a new device status and show it to the frontend. */
+static void vhost_bus_publish_status(struct vhost_bus_device *vdev, u8 status)
+{
+	lockdep_assert_held(&vdev->publish_lock);
+
+	WRITE_ONCE(vdev->status, status);
+	vdev->ops->set_status(vdev, status);
+}
+
+/*
+ * The device met an error that only a reset cures. With DRIVER_OK set it
+ * must also send a configuration change notification (virtio 1.2, "Device
+ * Status Field").
+ */
+static void __vhost_bus_needs_reset(struct vhost_bus_device *vdev)
+{
+	u8 status = vdev->status;
+
+	lockdep_assert_held(&vdev->publish_lock);
+
+	if (!status || (status & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+
+	vhost_bus_publish_status(vdev, status | VIRTIO_CONFIG_S_NEEDS_RESET);
+	if (status & VIRTIO_CONFIG_S_DRIVER_OK)
+		vdev->ops->config_changed(vdev, vdev->config_generation);
+}
+
+static void vhost_bus_needs_reset(struct vhost_bus_device *vdev)
+{
+	mutex_lock(&vdev->publish_lock);
+	__vhost_bus_needs_reset(vdev);
+	mutex_unlock(&vdev->publish_lock);
+}
+
+/* What the device offers: the client's bits that management allows. */
+static void vhost_bus_set_offer(struct vhost_bus_device *vdev, u64 features)
+{
+	lockdep_assert_held(&vdev->lock);
+
+	vdev->offer = (features & vdev->features_mask) |
+		      vdev->transport_features | BIT_ULL(VIRTIO_F_VERSION_1);
+	vdev->ops->set_features(vdev, vdev->offer);
+}
+
+/*
+ * Stop using the rings: no kick reaches the client any more, the client is
+ * told and waits for its own work, and only then does the transport unmap
+ * the rings.
+ */
+static void vhost_bus_stop_vqs(struct vhost_bus_device *vdev, bool tell_client)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	lockdep_assert_held(&vdev->lock);
+
+	spin_lock_irqsave(&vdev->vq_lock, flags);
+	for (i = 0; i < vdev->nvqs; i++)
+		WRITE_ONCE(vdev->vqs[i].ready, false);
+	spin_unlock_irqrestore(&vdev->vq_lock, flags);
+
+	if (tell_client && vdev->client)
+		vdev->client->event(vdev, VHOST_BUS_EVENT_RESET);
+
+	for (i = 0; i < vdev->nvqs; i++) {
+		struct vhost_bus_vq *vq = &vdev->vqs[i];
+
+		if (vq->started) {
+			vdev->ops->stop_vq(vq);
+			vq->started = false;
+		}
+	}
+}
+
+static void __vhost_bus_del_vqs(struct vhost_bus_device *vdev)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vdev->lock);
+
+	if (!vdev->vqs)
+		return;
+
+	/* Queues the frontend still uses: it has to reset the device. */
+	for (i = 0; i < vdev->nvqs; i++) {
+		if (vdev->vqs[i].started) {
+			vhost_bus_needs_reset(vdev);
+			vhost_bus_stop_vqs(vdev, false);
+			break;
+		}
+	}
+
+	vdev->ops->del_vqs(vdev);
+	kfree(vdev->vqs);
+	vdev->vqs = NULL;
+	vdev->nvqs = 0;
+}
+
+/* Forget what a client set up: its queues and its offer. */
+static void vhost_bus_cleanup(struct vhost_bus_device *vdev)
+{
+	lockdep_assert_held(&vdev->lock);
+
+	__vhost_bus_del_vqs(vdev);
+	WRITE_ONCE(vdev->features, 0);
+	vhost_bus_set_offer(vdev, 0);
+}
+
+/*
+ * The client goes away, or this host does, while the frontend may drive the
+ * device: stop the rings, and make the frontend reset the device before it
+ * uses it again.
+ */
+static void vhost_bus_quiesce(struct vhost_bus_device *vdev)
+{
+	u8 status = READ_ONCE(vdev->status);
+
+	lockdep_assert_held(&vdev->lock);
+
+	if (status & (VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK))
+		vhost_bus_needs_reset(vdev);
+	vhost_bus_stop_vqs(vdev, status);
+}
+
+/* The frontend wrote 0 (virtio 1.2, "Device Reset"). */
+static void vhost_bus_reset(struct vhost_bus_device *vdev)
+{
+	u8 status;
+
+	lockdep_assert_held(&vdev->lock);
+
+	/*
+	 * From here on the device is not live: the data path fails and the
+	 * client can no longer set NEEDS_RESET. The frontend keeps reading the
+	 * old status until the reset is complete.
+	 */
+	mutex_lock(&vdev->publish_lock);
+	status = vdev->status;
+	WRITE_ONCE(vdev->status, 0);
+	mutex_unlock(&vdev->publish_lock);
+
+	vhost_bus_stop_vqs(vdev, status);
+	WRITE_ONCE(vdev->features, 0);
+
+	mutex_lock(&vdev->publish_lock);
+	vhost_bus_publish_status(vdev, 0);
+	mutex_unlock(&vdev->publish_lock);
+}
+
+/*
+ * Is going from @old to @status something a frontend may do? It may not
+ * clear a bit (only writing 0 does), nor set one before those it depends
+ * on (virtio 1.2, "Device Initialization"). Several bits may be set at once.
+ */
+static bool vhost_bus_status_valid(u8 old, u8 status)
+{
+	if (status & ~VHOST_BUS_FRONTEND_STATUS)
+		return false;
+	if (old & ~status)
+		return false;
+	if ((status & VIRTIO_CONFIG_S_DRIVER) &&
+	    !(status & VIRTIO_CONFIG_S_ACKNOWLEDGE))
+		return false;
+	if ((status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(status & VIRTIO_CONFIG_S_DRIVER))
+		return false;
+	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	    !(status & VIRTIO_CONFIG_S_FEATURES_OK))
+		return false;
+	return true;
+}
+
+/* The frontend set FEATURES_OK: may it have the features it wrote? */
+static int vhost_bus_negotiate(struct vhost_bus_device *vdev)
+{
+	u64 required = vdev->transport_features | BIT_ULL(VIRTIO_F_VERSION_1);
+	u64 features;
+	int err;
+
+	lockdep_assert_held(&vdev->lock);
+
+	if (!vdev->client)
+		return -ENODEV;
+
+	/*
+	 * Only bits the device offered (virtio 1.2, "Feature Bits"), and all
+	 * it cannot work without: there is no legacy interface, and the
+	 * transport may need the frontend to use the DMA API.
+	 */
+	features = vdev->ops->get_features(vdev);
+	if ((features & ~vdev->offer) || (features & required) != required) {
+		dev_info(&vdev->dev,
+			 "frontend features 0x%016llx refused, offer 0x%016llx\n",
+			 features, vdev->offer);
+		return -EINVAL;
+	}
+
+	WRITE_ONCE(vdev->features, features);
+	err = vdev->client->event(vdev, VHOST_BUS_EVENT_FEATURES_OK);
+	if (err)
+		WRITE_ONCE(vdev->features, 0);
+	return err;
+}
+
+/* The frontend set DRIVER_OK: have the transport set up the rings. */
+static int vhost_bus_start_vqs(struct vhost_bus_device *vdev)
+{
+	unsigned long flags;
+	unsigned int i;
+	int err;
+
+	lockdep_assert_held(&vdev->lock);
+
+	if (!vdev->client)
+		return -ENODEV;
+
+	for (i = 0; i < vdev->nvqs; i++) {
+		struct vhost_bus_vq *vq = &vdev->vqs[i];
+
+		err = vdev->ops->start_vq(vq);
+		if (err == -ENOENT)
+			continue;	/* not enabled by the frontend */
+		if (err) {
+			dev_info(&vdev->dev, "queue %s unusable: %d\n",
+				 vq->name, err);
+			vhost_bus_stop_vqs(vdev, false);
+			return err;
+		}
+		vq->started = true;
+	}
+
+	/* Kicks are delivered from now on, or one could be lost. */
+	spin_lock_irqsave(&vdev->vq_lock, flags);
+	for (i = 0; i < vdev->nvqs; i++)
+		WRITE_ONCE(vdev->vqs[i].ready, vdev->vqs[i].started);
+	spin_unlock_irqrestore(&vdev->vq_lock, flags);
+
+	return 0;
+}
+
+static int vhost_bus_probe(struct device *dev)
+{
+	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
+	struct vhost_bus_driver *drv = to_vhost_bus_driver(dev->driver);
+	int err;
+
+	/* Management may have changed the id since match(); it cannot now. */
+	if (!vhost_bus_id_match(vdev, drv->id_table))
+		return -ENODEV;
+
+	err = drv->probe(vdev);
+	if (err)
+		goto err_cleanup;
+
+	/* Events start here, not while the client is half set up. */
+	mutex_lock(&vdev->lock);
+	vdev->client = drv;
+	mutex_unlock(&vdev->lock);
+
+	if (vdev->ops->enable)
+		vdev->ops->enable(vdev);
+	return 0;
+
+err_cleanup:
+	mutex_lock(&vdev->lock);
+	vhost_bus_cleanup(vdev);
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+
+static void vhost_bus_remove(struct device *dev)
+{
+	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
+	struct vhost_bus_driver *drv = to_vhost_bus_driver(dev->driver);
+
+	if (vdev->ops->disable)
+		vdev->ops->disable(vdev);
+
+	mutex_lock(&vdev->lock);
+	vhost_bus_quiesce(vdev);
+	vdev->client = NULL;
+	mutex_unlock(&vdev->lock);
+
+	drv->remove(vdev);
+
+	mutex_lock(&vdev->lock);
+	vhost_bus_cleanup(vdev);
+	mutex_unlock(&vdev->lock);
+}
+
+static void vhost_bus_shutdown(struct device *dev)
+{
+	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
+
+	/* Stop reaching into frontend memory before this host goes down. */
+	mutex_lock(&vdev->lock);
+	vhost_bus_quiesce(vdev);
+	mutex_unlock(&vdev->lock);
+}
+
+const struct bus_type vhost_bus_type = {
+	.name = "vhost",
+	.dev_groups = vhost_bus_dev_groups,
+	.match = vhost_bus_match,
+	.uevent = vhost_bus_uevent,
+	.probe = vhost_bus_probe,
+	.remove = vhost_bus_remove,
+	.shutdown = vhost_bus_shutdown,
+};
+EXPORT_SYMBOL_GPL(vhost_bus_type);
+
+/**
+ * __vhost_register_driver() - register a client
+ * @drv: the client, with every callback and an id table
+ * @owner: the module of the client
+ * @mod_name: the name of that module
+ *
+ * Use vhost_register_driver(), which passes the module of the caller.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL if a callback or the id table is missing, or -errno.
+ */
+int __vhost_register_driver(struct vhost_bus_driver *drv,
+			    struct module *owner, const char *mod_name)
+{
+	if (!drv->id_table || !drv->probe || !drv->remove || !drv->event)
+		return -EINVAL;
+
+	drv->driver.bus = &vhost_bus_type;
+	drv->driver.owner = owner;
+	drv->driver.mod_name = mod_name;
+
+	return driver_register(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(__vhost_register_driver);
+
+/**
+ * vhost_unregister_driver() - unregister a client
+ * @drv: the client
+ *
+ * Each device bound to @drv is quiesced and its remove() called first.
+ *
+ * Context: process context; may sleep.
+ */
+void vhost_unregister_driver(struct vhost_bus_driver *drv)
+{
+	driver_unregister(&drv->driver);
+}
+EXPORT_SYMBOL_GPL(vhost_unregister_driver);
+
+static int vhost_bus_check_device(const struct vhost_bus_device *vdev)
+{
+	const struct vhost_bus_config_ops *ops = vdev->ops;
+
+	if (!ops || !ops->create_vqs || !ops->del_vqs || !ops->start_vq ||
+	    !ops->stop_vq || !ops->getrange || !ops->xfer || !ops->notify ||
+	    !ops->set_features || !ops->get_features || !ops->set_status ||
+	    !ops->config_changed)
+		return -EINVAL;
+	if (!vdev->dev.release)
+		return -EINVAL;
+	if (vdev->id.device == VHOST_BUS_DEV_ANY_ID ||
+	    vdev->id.vendor == VHOST_BUS_DEV_ANY_ID)
+		return -EINVAL;
+	if (!vdev->num_queues || vdev->num_queues > VHOST_BUS_MAX_QUEUES)
+		return -EINVAL;
+	if (!is_power_of_2(vdev->queue_size) ||
+	    vdev->queue_size > VHOST_BUS_MAX_QUEUE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * vhost_register_device() - register a device a transport presents
+ * @vdev: the device: @vdev->dev.parent, @vdev->dev.release, @vdev->ops,
+ *	@vdev->id, @vdev->num_queues and @vdev->queue_size set, the rest 0
+ *
+ * The device is named vhostbus<N> and announced with a "vhost_bus:" module
+ * alias, so that the module of a matching client loads. The device offers
+ * VIRTIO_F_VERSION_1 and the transport's features until a client binds.
+ *
+ * Whatever the result, the device was initialised: on error, drop it with
+ * put_device(&vdev->dev), never free it directly, since the device core
+ * may hold a reference.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL if a mandatory op or field is missing or invalid, or
+ * -errno.
+ */
+int vhost_register_device(struct vhost_bus_device *vdev)
+{
+	int err;
+
+	device_initialize(&vdev->dev);
+	vdev->dev.bus = &vhost_bus_type;
+	mutex_init(&vdev->lock);
+	mutex_init(&vdev->publish_lock);
+	spin_lock_init(&vdev->vq_lock);
+
+	err = vhost_bus_check_device(vdev);
+	if (err)
+		return err;
+
+	err = ida_alloc(&vhost_bus_index_ida, GFP_KERNEL);
+	if (err < 0)
+		return err;
+	vdev->index = err;
+
+	err = dev_set_name(&vdev->dev, "vhostbus%u", vdev->index);
+	if (err)
+		goto err_ida;
+
+	vdev->features_mask = U64_MAX;
+	mutex_lock(&vdev->lock);
+	vhost_bus_set_offer(vdev, 0);
+	mutex_unlock(&vdev->lock);
+
+	/* device_add() looks for a client. */
+	err = device_add(&vdev->dev);
+	if (err)
+		goto err_ida;
+
+	return 0;
+
+err_ida:
+	ida_free(&vhost_bus_index_ida, vdev->index);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vhost_register_device);
+
+/**
+ * vhost_unregister_device() - remove a device a transport presents
+ * @vdev: the device
+ *
+ * A bound client is quiesced and removed first. This drops the reference
+ * vhost_register_device() gave the transport: @vdev may be freed before
+ * this returns unless the transport holds another one. The transport must
+ * not call vhost_bus_frontend_set_status() or vhost_bus_frontend_kick()
+ * for @vdev any more.
+ *
+ * Context: process context; may sleep.
+ */
+void vhost_unregister_device(struct vhost_bus_device *vdev)
+{
+	unsigned int index = vdev->index;	/* for after the release */
+
+	device_del(&vdev->dev);
+
+	device_lock(&vdev->dev);
+	kfree(vdev->driver_override);
+	vdev->driver_override = NULL;
+	device_unlock(&vdev->dev);
+
+	put_device(&vdev->dev);
+	ida_free(&vhost_bus_index_ida, index);
+}
+EXPORT_SYMBOL_GPL(vhost_unregister_device);
+
+/**
+ * vhost_create_vqs() - create the virtqueues of a device
+ * @vdev: the device, bound to the calling client
+ * @nvqs: the number of queues, at most @vdev->num_queues
+ * @vqs: filled with the queues, indexed as @info
+ * @info: the name, kick callback and size of each queue
+ *
+ * Called by a client, usually from its probe, before the frontend sets
+ * FEATURES_OK: the frontend learns the number and sizes of the queues from
+ * the transport. The rings are set up only when the frontend sets
+ * DRIVER_OK.
+ *
+ * Context: process context; may sleep; not from the event callback.
+ * Return: 0; -EINVAL for a bad @nvqs or @info; -EBUSY if the device has
+ * queues or is negotiated; -ENOMEM; or the transport's error.
+ */
+int vhost_create_vqs(struct vhost_bus_device *vdev, unsigned int nvqs,
+		     struct vhost_bus_vq *vqs[],
+		     const struct vhost_bus_vq_info info[])
+{
+	struct vhost_bus_vq *array;
+	unsigned int i;
+	int err;
+
+	if (!nvqs)
+		return -EINVAL;
+	for (i = 0; i < nvqs; i++) {
+		unsigned int size = info[i].size;
+
+		if (!info[i].name)
+			return -EINVAL;
+		if (size && (!is_power_of_2(size) ||
+			     size > VHOST_BUS_MAX_QUEUE_SIZE))
+			return -EINVAL;
+	}
+
+	array = kcalloc(nvqs, sizeof(*array), GFP_KERNEL);
+	if (!array)
+		return -ENOMEM;
+
+	mutex_lock(&vdev->lock);
+	if (nvqs > vdev->num_queues) {
+		err = -EINVAL;
+		goto err_unlock;
+	}
+	if (vdev->vqs || (vdev->status & (VIRTIO_CONFIG_S_FEATURES_OK |
+					  VIRTIO_CONFIG_S_DRIVER_OK))) {
+		err = -EBUSY;
+		goto err_unlock;
+	}
+
+	for (i = 0; i < nvqs; i++) {
+		struct vhost_bus_vq *vq = &array[i];
+
+		vq->vdev = vdev;
+		vq->name = info[i].name;
+		vq->callback = info[i].callback;
+		vq->index = i;
+		vq->num_max = vdev->queue_size;
+		if (info[i].size)
+			vq->num_max = min(info[i].size, vdev->queue_size);
+	}
+
+	err = vdev->ops->create_vqs(vdev, nvqs, array);
+	if (err)
+		goto err_unlock;
+
+	vdev->vqs = array;
+	vdev->nvqs = nvqs;
+	mutex_unlock(&vdev->lock);
+
+	for (i = 0; i < nvqs; i++)
+		vqs[i] = &array[i];
+	return 0;
+
+err_unlock:
+	mutex_unlock(&vdev->lock);
+	kfree(array);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vhost_create_vqs);
+
+/**
+ * vhost_del_vqs() - delete the virtqueues of a device
+ * @vdev: the device
+ *
+ * Deleting queues whose rings the frontend uses stops them and sets
+ * NEEDS_RESET. The core deletes the queues a client leaves behind when it
+ * is removed.
+ *
+ * Context: process context; may sleep; not from the event callback.
+ */
+void vhost_del_vqs(struct vhost_bus_device *vdev)
+{
+	mutex_lock(&vdev->lock);
+	__vhost_bus_del_vqs(vdev);
+	mutex_unlock(&vdev->lock);
+}
+EXPORT_SYMBOL_GPL(vhost_del_vqs);
+
+static int vhost_bus_xfer(struct vhost_bus_device *vdev,
+			  const struct vhost_bus_xfer *xfer)
+{
+	unsigned int i;
+
+	might_sleep();
+
+	for (i = 0; i < xfer->nr_segs; i++) {
+		const struct vhost_bus_xfer_seg *seg = &xfer->segs[i];
+
+		if (seg->len && seg->addr + seg->len - 1 < seg->addr)
+			return -EINVAL;
+	}
+
+	if (!(READ_ONCE(vdev->status) & VIRTIO_CONFIG_S_DRIVER_OK))
+		return -ENOTCONN;
+
+	return vdev->ops->xfer(vdev, xfer);
+}
+
+/**
+ * vhost_read() - copy from frontend memory
+ * @vdev: the device
+ * @dst: the local buffer
+ * @src: the frontend bus address, as a descriptor gave it
+ * @len: the number of bytes
+ *
+ * The transport copies the way it can: through a window with the CPU, or
+ * with a DMA engine.
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -EINVAL if the range wraps; -ENOTCONN if the frontend is not
+ * driving the device (DRIVER_OK is not set); or the transport's error, in
+ * which case @dst holds anything.
+ */
+int vhost_read(struct vhost_bus_device *vdev, void *dst, u64 src, size_t len)
+{
+	struct vhost_bus_xfer_seg seg = { .addr = src, .buf = dst, .len = len };
+	struct vhost_bus_xfer xfer = {
+		.dir = VHOST_BUS_XFER_READ,
+		.nr_segs = 1,
+		.segs = &seg,
+	};
+
+	if (!len)
+		return 0;
+	return vhost_bus_xfer(vdev, &xfer);
+}
+EXPORT_SYMBOL_GPL(vhost_read);
+
+/**
+ * vhost_write() - copy into frontend memory
+ * @vdev: the device
+ * @dst: the frontend bus address, as a descriptor gave it
+ * @src: the local buffer
+ * @len: the number of bytes
+ *
+ * As vhost_read(), the other way.
+ *
+ * Context: process context; may sleep.
+ * Return: as vhost_read().
+ */
+int vhost_write(struct vhost_bus_device *vdev, u64 dst, const void *src,
+		size_t len)
+{
+	struct vhost_bus_xfer_seg seg = {
+		.addr = dst,
+		.buf = (void *)src,
+		.len = len,
+	};
+	struct vhost_bus_xfer xfer = {
+		.dir = VHOST_BUS_XFER_WRITE,
+		.nr_segs = 1,
+		.segs = &seg,
+	};
+
+	if (!len)
+		return 0;
+	return vhost_bus_xfer(vdev, &xfer);
+}
+EXPORT_SYMBOL_GPL(vhost_write);
+
+/**
+ * vhost_set_features() - set the feature bits the device offers
+ * @vdev: the device
+ * @features: the bits the client implements
+ *
+ * Called by a client, usually from its probe. The device offers the bits of
+ * @features that management allows, plus VIRTIO_F_VERSION_1 and the
+ * transport's features.
+ *
+ * Context: process context; may sleep; not from the event callback.
+ * Return: 0, or -EBUSY once the frontend set FEATURES_OK: an offer does
+ * not change under a negotiated device.
+ */
+int vhost_set_features(struct vhost_bus_device *vdev, u64 features)
+{
+	int err = 0;
+
+	mutex_lock(&vdev->lock);
+	if (vdev->status & VIRTIO_CONFIG_S_FEATURES_OK)
+		err = -EBUSY;
+	else
+		vhost_bus_set_offer(vdev, features);
+	mutex_unlock(&vdev->lock);
+
+	return err;
+}
+EXPORT_SYMBOL_GPL(vhost_set_features);
+
+/**
+ * vhost_get_features() - the negotiated feature bits
+ * @vdev: the device
+ *
+ * Context: any.
+ * Return: the bits the frontend accepted, once its FEATURES_OK was
+ * accepted; 0 before that and after a reset.
+ */
+u64 vhost_get_features(const struct vhost_bus_device *vdev)
+{
+	return READ_ONCE(vdev->features);
+}
+EXPORT_SYMBOL_GPL(vhost_get_features);
+
+/**
+ * vhost_set_status() - change the device status from the device side
+ * @vdev: the device
+ * @status: the new status
+ *
+ * The frontend owns the device status. All a device may do is add
+ * VIRTIO_CONFIG_S_NEEDS_RESET, when it met an error only a reset cures,
+ * such as a broken ring; the frontend then gets a configuration change
+ * notification if it set DRIVER_OK. The rings stay as they are until the
+ * frontend resets the device.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EINVAL if @status is not the current status, non-zero,
+ * with NEEDS_RESET added or not.
+ */
+int vhost_set_status(struct vhost_bus_device *vdev, u8 status)
+{
+	int err = 0;
+	u8 old;
+
+	mutex_lock(&vdev->publish_lock);
+	old = vdev->status;
+	if (!old || (old & ~status) ||
+	    ((status & ~old) & ~VIRTIO_CONFIG_S_NEEDS_RESET))
+		err = -EINVAL;
+	else if (status != old)
+		__vhost_bus_needs_reset(vdev);
+	mutex_unlock(&vdev->publish_lock);
+
+	return err;
+}
+EXPORT_SYMBOL_GPL(vhost_set_status);
+
+/**
+ * vhost_get_status() - the device status
+ * @vdev: the device
+ *
+ * During an event, the status is still the one before the change, except
+ * for VHOST_BUS_EVENT_DRIVER_OK, which comes with DRIVER_OK already set.
+ *
+ * Context: any.
+ * Return: the VIRTIO_CONFIG_S_* bits.
+ */
+u8 vhost_get_status(const struct vhost_bus_device *vdev)
+{
+	return READ_ONCE(vdev->status);
+}
+EXPORT_SYMBOL_GPL(vhost_get_status);
+
+/**
+ * vhost_get_config() - read device configuration space
+ * @vdev: the device
+ * @offset: where to start
+ * @buf: where to copy to
+ * @len: the number of bytes
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -EOPNOTSUPP if the transport has no configuration space;
+ * -EINVAL beyond its end; or the transport's error.
+ */
+int vhost_get_config(struct vhost_bus_device *vdev, unsigned int offset,
+		     void *buf, unsigned int len)
+{
+	int err;
+
+	if (!vdev->ops->get_config)
+		return -EOPNOTSUPP;
+	if (len > UINT_MAX - offset)
+		return -EINVAL;
+
+	mutex_lock(&vdev->publish_lock);
+	err = vdev->ops->get_config(vdev, offset, buf, len);
+	mutex_unlock(&vdev->publish_lock);
+
+	return err;
+}
+EXPORT_SYMBOL_GPL(vhost_get_config);
+
+/**
+ * vhost_set_config() - write device configuration space
+ * @vdev: the device
+ * @offset: where to start
+ * @buf: what to write
+ * @len: the number of bytes
+ *
+ * The configuration generation is incremented after the write and shown
+ * to the frontend, with a configuration change notification once it set
+ * DRIVER_OK (virtio 1.2, "Device Configuration Space"). A client fills the
+ * configuration space in its probe, before the frontend can read it.
+ *
+ * Context: process context; may sleep.
+ * Return: as vhost_get_config(). The generation changes only on success.
+ */
+int vhost_set_config(struct vhost_bus_device *vdev, unsigned int offset,
+		     const void *buf, unsigned int len)
+{
+	int err;
+
+	if (!vdev->ops->set_config)
+		return -EOPNOTSUPP;
+	if (len > UINT_MAX - offset)
+		return -EINVAL;
+
+	mutex_lock(&vdev->publish_lock);
+	err = vdev->ops->set_config(vdev, offset, buf, len);
+	if (!err) {
+		WRITE_ONCE(vdev->config_generation,
+			   vdev->config_generation + 1);
+		vdev->ops->config_changed(vdev, vdev->config_generation);
+	}
+	mutex_unlock(&vdev->publish_lock);
+
+	return err;
+}
+EXPORT_SYMBOL_GPL(vhost_set_config);
+
+static bool vhost_bus_getrange(struct vringh *vrh, u64 addr,
+			       struct vringh_range *r)
+{
+	struct vhost_bus_vq *vq = container_of(vrh, struct vhost_bus_vq, vrh);
+
+	return vq->vdev->ops->getrange(vq, addr, r);
+}
+
+/**
+ * vhost_bus_vq_getdesc() - get the next available descriptor chain
+ * @vq: a ready virtqueue
+ * @riov: where to put the readable segments, or NULL
+ * @wiov: where to put the writable segments, or NULL
+ * @head: the head of the chain, for vringh_complete_mmio()
+ * @gfp: for growing @riov or @wiov
+ *
+ * vringh_getdesc_mmio() with the transport's address check. The segments
+ * carry frontend bus addresses: move their contents with vhost_read() and
+ * vhost_write(). A broken ring (an error with *@head == the ring size) sets
+ * NEEDS_RESET.
+ *
+ * Context: process context; may sleep.
+ * Return: 1 with a chain, 0 if there is none, -ENOTCONN if @vq is not
+ * ready (*@head is then not set), or vringh_getdesc_mmio()'s error.
+ */
+int vhost_bus_vq_getdesc(struct vhost_bus_vq *vq, struct vringh_mmiov *riov,
+			 struct vringh_mmiov *wiov, u16 *head, gfp_t gfp)
+{
+	int ret;
+
+	if (!vhost_bus_vq_ready(vq))
+		return -ENOTCONN;
+
+	ret = vringh_getdesc_mmio(&vq->vrh, riov, wiov, vhost_bus_getrange,
+				  head, gfp);
+	if (ret < 0 && *head == vq->vrh.vring.num) {
+		dev_warn_ratelimited(&vq->vdev->dev,
+				     "queue %s: broken ring, device needs reset\n",
+				     vq->name);
+		vhost_bus_needs_reset(vq->vdev);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vhost_bus_vq_getdesc);
+
+/**
+ * vhost_bus_vq_notify() - tell the frontend about used buffers
+ * @vq: the virtqueue
+ *
+ * Call it when vringh_need_notify_mmio() says so. Nothing happens for a
+ * queue that is not ready.
+ *
+ * Context: process context; may sleep.
+ */
+void vhost_bus_vq_notify(struct vhost_bus_vq *vq)
+{
+	if (vhost_bus_vq_ready(vq))
+		vq->vdev->ops->notify(vq);
+}
+EXPORT_SYMBOL_GPL(vhost_bus_vq_notify);
+
+/**
+ * vhost_bus_frontend_set_status() - the frontend wrote the device status
+ * @vdev: the device
+ * @status: what the frontend wrote
+ *
+ * Called by the transport for each status the frontend writes. The core
+ * checks the change, negotiates features at FEATURES_OK, has the rings set
+ * up at DRIVER_OK, resets the device at 0, tells the client, and publishes
+ * the resulting status through &vhost_bus_config_ops.set_status, which may
+ * differ from @status: unchanged after an illegal change, without
+ * FEATURES_OK after refused features, with NEEDS_RESET if the rings could
+ * not be used. NEEDS_RESET in @status is ignored: that bit is the device's.
+ *
+ * Context: process context; may sleep.
+ * Return: 0 if the device status is now @status; -EINVAL for an illegal
+ * change or refused features; -ENODEV if no client is bound; or the error
+ * of the client or of the transport.
+ */
+int vhost_bus_frontend_set_status(struct vhost_bus_device *vdev, u8 status)
+{
+	u8 old, new, needs_reset;
+	int err = 0;
+
+	might_sleep();
+
+	status &= ~VIRTIO_CONFIG_S_NEEDS_RESET;
+
+	mutex_lock(&vdev->lock);
+	if (!status) {
+		vhost_bus_reset(vdev);
+		goto out_unlock;
+	}
+
+	old = READ_ONCE(vdev->status) & ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	if (!vhost_bus_status_valid(old, status)) {
+		dev_dbg(&vdev->dev, "frontend status 0x%02x after 0x%02x refused\n",
+			status, old);
+		err = -EINVAL;
+		goto out_unlock;
+	}
+	if (status == old)
+		goto out_unlock;
+
+	new = status;
+	if ((new & ~old) & VIRTIO_CONFIG_S_FEATURES_OK) {
+		err = vhost_bus_negotiate(vdev);
+		if (err)
+			new &= ~(VIRTIO_CONFIG_S_FEATURES_OK |
+				 VIRTIO_CONFIG_S_DRIVER_OK);
+	}
+
+	if ((new & ~old) & VIRTIO_CONFIG_S_DRIVER_OK) {
+		err = vhost_bus_start_vqs(vdev);
+
+		mutex_lock(&vdev->publish_lock);
+		needs_reset = vdev->status & VIRTIO_CONFIG_S_NEEDS_RESET;
+		vhost_bus_publish_status(vdev, new | needs_reset);
+		if (err)
+			__vhost_bus_needs_reset(vdev);
+		mutex_unlock(&vdev->publish_lock);
+
+		if (!err) {
+			err = vdev->client->event(vdev,
+						  VHOST_BUS_EVENT_DRIVER_OK);
+			if (err) {
+				vhost_bus_needs_reset(vdev);
+				vhost_bus_stop_vqs(vdev, true);
+			}
+		}
+	} else {
+		mutex_lock(&vdev->publish_lock);
+		needs_reset = vdev->status & VIRTIO_CONFIG_S_NEEDS_RESET;
+		vhost_bus_publish_status(vdev, new | needs_reset);
+		mutex_unlock(&vdev->publish_lock);
+	}
+
+	if (vdev->client && ((new ^ old) & VHOST_BUS_STATUS_STEPS))
+		vdev->client->event(vdev, VHOST_BUS_EVENT_STATUS);
+
+out_unlock:
+	mutex_unlock(&vdev->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vhost_bus_frontend_set_status);
+
+/**
+ * vhost_bus_frontend_kick() - the frontend notified a queue
+ * @vq: the virtqueue
+ *
+ * Called by the transport when the frontend made buffers available on @vq.
+ * The client's callback runs if the queue is ready; a kick before
+ * DRIVER_OK or after a reset reaches no one.
+ *
+ * Context: any; the callback runs with interrupts disabled.
+ */
+void vhost_bus_frontend_kick(struct vhost_bus_vq *vq)
+{
+	struct vhost_bus_device *vdev = vq->vdev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vdev->vq_lock, flags);
+	if (vq->ready && vq->callback)
+		vq->callback(vq);
+	spin_unlock_irqrestore(&vdev->vq_lock, flags);
+}
+EXPORT_SYMBOL_GPL(vhost_bus_frontend_kick);
+
+struct vhost_bus_find {
+	const char *name;
+	struct vhost_bus_driver *drv;
+};
+
+static int vhost_bus_find_driver(struct device_driver *drv, void *data)
+{
+	struct vhost_bus_find *find = data;
+
+	if (strcmp(drv->name, find->name))
+		return 0;
+
+	/*
+	 * bus_for_each_drv() keeps the driver registered while we look at
+	 * it; its module must stay for as long as we use it after that.
+	 */
+	if (!try_module_get(drv->owner))
+		return -ENODEV;
+
+	find->drv = to_vhost_bus_driver(drv);
+	return 1;
+}
+
+/**
+ * vhost_bus_bind() - give a device to a named client
+ * @vdev: a registered device with no client bound
+ * @name: the name of the client
+ *
+ * For management (configfs). The device binds only to @name from now on,
+ * also after the client module is reloaded, until vhost_bus_unbind(). A
+ * device without a device id takes the one of the client's first id table
+ * entry.
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -ENODEV if no client has that name; -EBUSY if a client is
+ * bound; -EINVAL if the client does not implement the device id (or has
+ * none to give); or the client's probe error.
+ */
+int vhost_bus_bind(struct vhost_bus_device *vdev, const char *name)
+{
+	struct vhost_bus_find find = { .name = name };
+	struct vhost_bus_device_id old_id;
+	const char *override;
+	int err;
+
+	err = bus_for_each_drv(&vhost_bus_type, NULL, &find,
+			       vhost_bus_find_driver);
+	if (err < 0)
+		return err;
+	if (!find.drv)
+		return -ENODEV;
+
+	override = kstrdup(name, GFP_KERNEL);
+	if (!override) {
+		err = -ENOMEM;
+		goto out_put;
+	}
+
+	device_lock(&vdev->dev);
+	if (vdev->dev.driver || !device_is_registered(&vdev->dev)) {
+		err = vdev->dev.driver ? -EBUSY : -ENODEV;
+		goto err_unlock;
+	}
+
+	old_id = vdev->id;
+	if (!vdev->id.device) {
+		const struct vhost_bus_device_id *id = &find.drv->id_table[0];
+
+		vdev->id.device = id->device;
+		if (id->vendor != VHOST_BUS_DEV_ANY_ID)
+			vdev->id.vendor = id->vendor;
+	}
+	if (vdev->id.device == VHOST_BUS_DEV_ANY_ID ||
+	    !vhost_bus_id_match(vdev, find.drv->id_table)) {
+		vdev->id = old_id;
+		err = -EINVAL;
+		goto err_unlock;
+	}
+
+	kfree(vdev->driver_override);
+	vdev->driver_override = override;
+	device_unlock(&vdev->dev);
+
+	err = device_driver_attach(&find.drv->driver, &vdev->dev);
+	if (err) {
+		device_lock(&vdev->dev);
+		if (!vdev->dev.driver) {
+			kfree(vdev->driver_override);
+			vdev->driver_override = NULL;
+			vdev->id = old_id;
+		}
+		device_unlock(&vdev->dev);
+	}
+	goto out_put;
+
+err_unlock:
+	device_unlock(&vdev->dev);
+	kfree(override);
+out_put:
+	module_put(find.drv->driver.owner);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vhost_bus_bind);
+
+/**
+ * vhost_bus_unbind() - take a device back from its client
+ * @vdev: the device
+ *
+ * For management. The client is quiesced and removed, and the device may
+ * again bind to any client that implements its id.
+ *
+ * Context: process context; may sleep.
+ */
+void vhost_bus_unbind(struct vhost_bus_device *vdev)
+{
+	device_release_driver(&vdev->dev);
+
+	device_lock(&vdev->dev);
+	kfree(vdev->driver_override);
+	vdev->driver_override = NULL;
+	device_unlock(&vdev->dev);
+}
+EXPORT_SYMBOL_GPL(vhost_bus_unbind);
+
+static int __init vhost_bus_init(void)
+{
+	return bus_register(&vhost_bus_type);
+}
+
+static void __exit vhost_bus_exit(void)
+{
+	bus_unregister(&vhost_bus_type);
+	ida_destroy(&vhost_bus_index_ida);
+}
+
+core_initcall(vhost_bus_init);
+module_exit(vhost_bus_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("vhost bus: in-kernel virtio device backends");
