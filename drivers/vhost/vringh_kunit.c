@@ -396,6 +396,12 @@ static void vringh_mmio_notify_flags(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vringh_need_notify_mmio(&t->vrh), 1);
 }
 
+/* Where the backend asked to be notified, as the frontend reads it. */
+static u16 avail_event(struct vringh_mmio_test *t)
+{
+	return virtio16_to_cpu(&t->vdev, vring_avail_event(&t->vring));
+}
+
 static void vringh_mmio_notify_event_idx(struct kunit *test)
 {
 	struct vringh_mmio_test *t = test->priv;
@@ -409,8 +415,7 @@ static void vringh_mmio_notify_event_idx(struct kunit *test)
 
 	/* Asking at index 0: the first buffer kicks, the second does not. */
 	KUNIT_EXPECT_TRUE(test, vringh_notify_enable_mmio(&t->vrh));
-	KUNIT_EXPECT_EQ(test, virtio16_to_cpu(&t->vdev,
-					  vring_avail_event(&t->vring)), 0);
+	KUNIT_EXPECT_EQ(test, avail_event(t), 0);
 	KUNIT_ASSERT_EQ(test, virtqueue_add_outbuf(t->vq, &sg, 1, t,
 						   GFP_KERNEL), 0);
 	KUNIT_EXPECT_TRUE(test, virtqueue_kick_prepare(t->vq));
@@ -425,8 +430,7 @@ static void vringh_mmio_notify_event_idx(struct kunit *test)
 				0);
 	}
 	KUNIT_EXPECT_TRUE(test, vringh_notify_enable_mmio(&t->vrh));
-	KUNIT_EXPECT_EQ(test, virtio16_to_cpu(&t->vdev,
-					  vring_avail_event(&t->vring)), 2);
+	KUNIT_EXPECT_EQ(test, avail_event(t), 2);
 
 	/* The frontend asked for an interrupt at used index 0: we passed it. */
 	KUNIT_EXPECT_EQ(test, vringh_need_notify_mmio(&t->vrh), 1);
