@@ -107,7 +107,7 @@ ATTRIBUTE_GROUPS(vhost_bus_dev);
 static bool vhost_bus_id_match(const struct vhost_bus_device *vdev,
 			       const struct vhost_bus_device_id *ids)
 {
-	/* Device id 0 is reserved in virtio: the device waits for management. */
+	/* Device id 0 is reserved by virtio: the device awaits management. */
 	if (!vdev->id.device)
 		return false;
 
@@ -264,7 +264,7 @@ static void vhost_bus_quiesce(struct vhost_bus_device *vdev)
 
 	if (status & (VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK))
 		vhost_bus_needs_reset(vdev);
-	vhost_bus_stop_vqs(vdev, status);
+	vhost_bus_stop_vqs(vdev, status != 0);
 }
 
 /* The frontend wrote 0 (virtio 1.2, "Device Reset"). */
@@ -284,7 +284,7 @@ static void vhost_bus_reset(struct vhost_bus_device *vdev)
 	WRITE_ONCE(vdev->status, 0);
 	mutex_unlock(&vdev->publish_lock);
 
-	vhost_bus_stop_vqs(vdev, status);
+	vhost_bus_stop_vqs(vdev, status != 0);
 	WRITE_ONCE(vdev->features, 0);
 
 	mutex_lock(&vdev->publish_lock);
@@ -334,9 +334,9 @@ static int vhost_bus_negotiate(struct vhost_bus_device *vdev)
 	 */
 	features = vdev->ops->get_features(vdev);
 	if ((features & ~vdev->offer) || (features & required) != required) {
-		dev_info(&vdev->dev,
-			 "frontend features 0x%016llx refused, offer 0x%016llx\n",
-			 features, vdev->offer);
+		dev_info_ratelimited(&vdev->dev,
+				     "frontend features 0x%016llx refused, offer 0x%016llx\n",
+				     features, vdev->offer);
 		return -EINVAL;
 	}
 
@@ -366,8 +366,9 @@ static int vhost_bus_start_vqs(struct vhost_bus_device *vdev)
 		if (err == -ENOENT)
 			continue;	/* not enabled by the frontend */
 		if (err) {
-			dev_info(&vdev->dev, "queue %s unusable: %d\n",
-				 vq->name, err);
+			dev_info_ratelimited(&vdev->dev,
+					     "queue %s unusable: %d\n",
+					     vq->name, err);
 			vhost_bus_stop_vqs(vdev, false);
 			return err;
 		}
@@ -418,13 +419,13 @@ static void vhost_bus_remove(struct device *dev)
 	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
 	struct vhost_bus_driver *drv = to_vhost_bus_driver(dev->driver);
 
-	if (vdev->ops->disable)
-		vdev->ops->disable(vdev);
-
 	mutex_lock(&vdev->lock);
 	vhost_bus_quiesce(vdev);
 	vdev->client = NULL;
 	mutex_unlock(&vdev->lock);
+
+	if (vdev->ops->disable)
+		vdev->ops->disable(vdev);
 
 	drv->remove(vdev);
 
@@ -443,6 +444,7 @@ static void vhost_bus_shutdown(struct device *dev)
 	mutex_unlock(&vdev->lock);
 }
 
+/* Exported for management, which looks devices and clients up by name. */
 const struct bus_type vhost_bus_type = {
 	.name = "vhost",
 	.dev_groups = vhost_bus_dev_groups,
@@ -516,9 +518,12 @@ static int vhost_bus_check_device(const struct vhost_bus_device *vdev)
 }
 
 /**
- * vhost_register_device() - register a device a transport presents
+ * __vhost_register_device() - register a device a transport presents
  * @vdev: the device: @vdev->dev.parent, @vdev->dev.release, @vdev->ops,
  *	@vdev->id, @vdev->num_queues and @vdev->queue_size set, the rest 0
+ * @owner: the module of the transport, which holds @vdev->dev.release
+ *
+ * Use vhost_register_device(), which passes the module of the caller.
  *
  * The device is named vhostbus<N> and announced with a "vhost_bus:" module
  * alias, so that the module of a matching client loads. The device offers
@@ -532,7 +537,8 @@ static int vhost_bus_check_device(const struct vhost_bus_device *vdev)
  * Return: 0, -EINVAL if a mandatory op or field is missing or invalid, or
  * -errno.
  */
-int vhost_register_device(struct vhost_bus_device *vdev)
+int __vhost_register_device(struct vhost_bus_device *vdev,
+			    struct module *owner)
 {
 	int err;
 
@@ -555,6 +561,7 @@ int vhost_register_device(struct vhost_bus_device *vdev)
 	if (err)
 		goto err_ida;
 
+	vdev->owner = owner;
 	vdev->features_mask = U64_MAX;
 	mutex_lock(&vdev->lock);
 	vhost_bus_set_offer(vdev, 0);
@@ -571,7 +578,7 @@ err_ida:
 	ida_free(&vhost_bus_index_ida, vdev->index);
 	return err;
 }
-EXPORT_SYMBOL_GPL(vhost_register_device);
+EXPORT_SYMBOL_GPL(__vhost_register_device);
 
 /**
  * vhost_unregister_device() - remove a device a transport presents
@@ -1037,7 +1044,8 @@ int vhost_bus_frontend_set_status(struct vhost_bus_device *vdev, u8 status)
 
 	old = READ_ONCE(vdev->status) & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 	if (!vhost_bus_status_valid(old, status)) {
-		dev_dbg(&vdev->dev, "frontend status 0x%02x after 0x%02x refused\n",
+		dev_dbg(&vdev->dev,
+			"frontend status 0x%02x after 0x%02x refused\n",
 			status, old);
 		err = -EINVAL;
 		goto out_unlock;
