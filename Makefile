@@ -5,6 +5,7 @@
 #   make              install what is missing, prepare the base kernel, apply
 #                     the series, build the test kernel and boot it (demo)
 #   make check        run every test; ends with "N passed, N failed"
+#   make bench        measure the transports side by side in one guest
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
 #   make import       bring commits made in out/linux back into this tree
@@ -19,7 +20,7 @@ export KERNEL_SRC
 HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
-.PHONY: all deps base kernel-tree kernel demo check series import clean distclean
+.PHONY: all deps base kernel-tree kernel demo check bench series import clean distclean
 
 all: demo
 
@@ -41,6 +42,9 @@ demo: kernel
 check: kernel
 	@$(HARNESS)/check $(OUT)
 
+bench: kernel
+	@$(HARNESS)/bench/run $(OUT)
+
 series: kernel-tree
 	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
 
@@ -48,7 +52,7 @@ import:
 	@$(SERIES_PY) import --kernel $(OUT)/linux
 
 clean:
-	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test
+	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench
 
 distclean:
 	rm -rf $(OUT)
