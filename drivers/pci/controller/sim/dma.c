@@ -37,15 +37,23 @@ struct epc_sim_dma_desc {
  */
 struct epc_sim_dma_chan {
 	struct dma_chan chan;
-	spinlock_t lock;
+	spinlock_t lock;	/* lists, cookies, error_cookie */
 	struct list_head submitted;
 	struct list_head issued;
 	dma_cookie_t error_cookie;
 	struct work_struct work;
 };
 
+/**
+ * struct epc_sim_dma - the DMA engine
+ * @dma: the dmaengine device
+ * @wq: runs the channels' work; clients may wait for it from reclaim
+ *	context (dmaengine_terminate_sync() from a WQ_MEM_RECLAIM worker)
+ * @chan: the channels
+ */
 struct epc_sim_dma {
 	struct dma_device dma;
+	struct workqueue_struct *wq;
 	struct epc_sim_dma_chan chan[EPC_SIM_DMA_CHANNELS];
 };
 
@@ -225,7 +233,7 @@ static void epc_sim_dma_issue_pending(struct dma_chan *chan)
 	list_splice_tail_init(&c->submitted, &c->issued);
 	spin_unlock_bh(&c->lock);
 
-	queue_work(system_unbound_wq, &c->work);
+	queue_work(epc_sim_dma->wq, &c->work);
 }
 
 static enum dma_status epc_sim_dma_tx_status(struct dma_chan *chan,
@@ -306,6 +314,13 @@ int epc_sim_dma_init(struct device *dev)
 	if (!epc_sim_dma)
 		return -ENOMEM;
 
+	epc_sim_dma->wq = alloc_workqueue("pci-epc-sim-dma",
+					  WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!epc_sim_dma->wq) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
 	dd = &epc_sim_dma->dma;
 	dd->dev = dev;
 	dma_cap_set(DMA_MEMCPY, dd->cap_mask);
@@ -333,23 +348,15 @@ int epc_sim_dma_init(struct device *dev)
 	}
 
 	ret = dma_async_device_register(dd);
-	if (ret) {
-		kfree(epc_sim_dma);
-		epc_sim_dma = NULL;
-	}
+	if (ret)
+		goto err_wq;
 
-	return ret;
-}
+	return 0;
 
-/**
- * epc_sim_dma_exit() - unregister the memcpy DMA engine
- */
-void epc_sim_dma_exit(void)
-{
-	if (!epc_sim_dma)
-		return;
-
-	dma_async_device_unregister(&epc_sim_dma->dma);
+err_wq:
+	destroy_workqueue(epc_sim_dma->wq);
+err_free:
 	kfree(epc_sim_dma);
 	epc_sim_dma = NULL;
+	return ret;
 }

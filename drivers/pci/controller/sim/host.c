@@ -504,10 +504,33 @@ void epc_sim_host_scan(struct epc_sim *sim)
 	pci_unlock_rescan_remove();
 }
 
+/* What a reset does to the registers the RC writes. Context: cfg_lock held. */
+static void epc_sim_cfg_hot_reset(struct epc_sim *sim, struct epc_sim_func *f)
+{
+	unsigned int i, bar, reg;
+	u64 bus;
+
+	for (i = 0; i < PCI_CFG_SPACE_SIZE; i++)
+		if (i < PCI_BASE_ADDRESS_0 || i >= PCI_CARDBUS_CIS)
+			f->cfg[i] &= ~f->wmask[i];
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (!f->bar[bar].virt)
+			continue;
+		reg = PCI_BASE_ADDRESS_0 + 4 * bar;
+		bus = f->bar[bar].phys - sim->pool_phys + EPC_SIM_BAR_BUS_BASE;
+		epc_sim_set32(f->cfg, reg, lower_32_bits(bus) |
+			      (f->cfg[reg] & ~PCI_BASE_ADDRESS_MEM_MASK));
+		if (f->cfg[reg] & PCI_BASE_ADDRESS_MEM_TYPE_64)
+			epc_sim_set32(f->cfg, reg + 4, upper_32_bits(bus));
+	}
+}
+
 /**
  * epc_sim_host_remove() - take functions off the bus
  * @sim: the controller
- * @func_no: the function, or -1 for all of them and the link
+ * @func_no: the function, or -1 for all of them and the link, which
+ *	resets what the RC wrote in the configuration space
  *
  * Context: process context; may be called with epc->lock held.
  */
@@ -515,6 +538,7 @@ void epc_sim_host_remove(struct epc_sim *sim, int func_no)
 {
 	struct pci_dev *pdev, *tmp;
 	unsigned long flags;
+	unsigned int i;
 
 	pci_lock_rescan_remove();
 	list_for_each_entry_safe_reverse(pdev, tmp, &sim->bus->devices,
@@ -525,6 +549,8 @@ void epc_sim_host_remove(struct epc_sim *sim, int func_no)
 	if (func_no < 0) {
 		raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 		sim->link_up = false;
+		for (i = 0; i < sim->profile->max_functions; i++)
+			epc_sim_cfg_hot_reset(sim, &sim->func[i]);
 		raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 	}
 	pci_unlock_rescan_remove();

@@ -84,6 +84,7 @@ struct epc_sim_pdata {
 	size_t pool_size;
 };
 
+/* The controllers, which the DMA engine looks addresses up in */
 DEFINE_MUTEX(epc_sim_list_lock);
 LIST_HEAD(epc_sim_list);
 
@@ -234,6 +235,20 @@ static struct platform_driver epc_sim_driver = {
 	},
 };
 
+/* The DMA engine is a device of its own, as an SoC's system DMA is */
+static int epc_sim_dma_probe(struct platform_device *pdev)
+{
+	return epc_sim_dma_init(&pdev->dev);
+}
+
+static struct platform_driver epc_sim_dma_driver = {
+	.probe = epc_sim_dma_probe,
+	.driver = {
+		.name = EPC_SIM_NAME "-dma",
+		.suppress_bind_attrs = true,
+	},
+};
+
 static int __init epc_sim_parse_mem(phys_addr_t *base, size_t *size)
 {
 	char *p = mem;
@@ -327,9 +342,12 @@ static int __init epc_sim_init(void)
 	if (ret)
 		return ret;
 
-	ret = platform_driver_register(&epc_sim_driver);
+	ret = platform_driver_register(&epc_sim_dma_driver);
 	if (ret)
 		return ret;
+	ret = platform_driver_register(&epc_sim_driver);
+	if (ret)
+		goto err_dma_driver;
 
 	epc_sim_dma_pdev = platform_device_register_simple(EPC_SIM_NAME "-dma",
 							   PLATFORM_DEVID_NONE,
@@ -338,17 +356,14 @@ static int __init epc_sim_init(void)
 		ret = PTR_ERR(epc_sim_dma_pdev);
 		goto err_driver;
 	}
-	ret = epc_sim_dma_init(&epc_sim_dma_pdev->dev);
-	if (ret)
-		goto err_dma_pdev;
 
 	/* Controllers that did come up stay, whatever happens to the rest */
 	return epc_sim_add_controllers(base, size);
 
-err_dma_pdev:
-	platform_device_unregister(epc_sim_dma_pdev);
 err_driver:
 	platform_driver_unregister(&epc_sim_driver);
+err_dma_driver:
+	platform_driver_unregister(&epc_sim_dma_driver);
 	return ret;
 }
 device_initcall(epc_sim_init);

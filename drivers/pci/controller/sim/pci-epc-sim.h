@@ -154,10 +154,10 @@ struct epc_sim {
 	size_t pool_size;
 
 	struct resource ob_res;
-	struct mutex ob_lock;
+	struct mutex ob_lock;		/* ob */
 	struct epc_sim_ob *ob;
 
-	raw_spinlock_t cfg_lock;
+	raw_spinlock_t cfg_lock;	/* func, link_up */
 	struct epc_sim_func func[EPC_SIM_MAX_FUNCS];
 	bool link_up;
 
@@ -219,7 +219,6 @@ int epc_sim_raise_intx(struct epc_sim *sim, u8 func_no);
 
 /* dma.c */
 int epc_sim_dma_init(struct device *dev);
-void epc_sim_dma_exit(void);
 
 /* main.c: the controllers, for the DMA engine */
 extern struct mutex epc_sim_list_lock;

@@ -15,6 +15,7 @@
 # sample.
 
 ksft_skip=4
+PATH=$PATH:/usr/sbin:/sbin
 CFS=/sys/kernel/config/pci_ep
 PARAMS=/sys/module/pci_epc_sim/parameters
 TIMEOUT=30
@@ -100,7 +101,7 @@ load() {
 find_pcitest() {
 	local src
 
-	PCITEST=$(command -v pcitest) && return 0
+	PCITEST=$(type -P pcitest) && return 0
 	src=${KBUILD_OUTPUT:+$KBUILD_OUTPUT/source}
 	[ -f "$src/tools/pci/pcitest.c" ] || return 1
 	mkdir -p "$tmp/include/linux"
@@ -121,6 +122,17 @@ rc_device() {
 		return 0
 	done
 	return 1
+}
+
+# The character device of pci_endpoint_test for controller $1, in $DEV.
+find_dev() {
+	local rc
+
+	DEV=
+	busywait rc_device "$1" > /dev/null || return 1
+	rc=$(rc_device "$1")
+	DEV=/dev/$(ls "$rc/misc" | grep pci-endpoint-test | head -n 1)
+	busywait test -c "$DEV"
 }
 
 pcitest() {
@@ -201,13 +213,13 @@ test_controller() {
 	local ctrl=$1 profile=$2 rc tag="$1 ($2)"
 
 	check "$tag: bind and start pci-epf-test" setup_function "$ctrl" "$profile"
-	if ! rc=$(busywait rc_device "$ctrl" && rc_device "$ctrl"); then
+	if ! busywait rc_device "$ctrl" > /dev/null; then
 		not_ok "$tag: function enumerated on the virtual host bridge"
 		return
 	fi
+	rc=$(rc_device "$ctrl")
 	ok "$tag: function enumerated as $(basename "$rc")"
-	DEV=/dev/$(ls "$rc/misc" | grep pci-endpoint-test)
-	busywait test -c "$DEV"
+	find_dev "$ctrl" || { not_ok "$tag: pci_endpoint_test device"; return; }
 
 	run_pcitest "$tag"
 
@@ -218,17 +230,14 @@ test_controller() {
 	check "$tag: function gone after stop" busywait gone "$ctrl"
 	check "$tag: start again" sh -c "echo 1 > $CFS/controllers/$ctrl/start"
 	check "$tag: function back after start" busywait rc_device "$ctrl"
-	DEV=/dev/$(ls "$(rc_device "$ctrl")/misc" | grep pci-endpoint-test)
-	busywait test -c "$DEV"
+	find_dev "$ctrl" || { not_ok "$tag: pci_endpoint_test device"; return; }
 	check "$tag: BAR0 after restart" pcitest -b 0
 
 	# The RC driver unloaded and loaded again under a running function.
 	check "$tag: unload pci_endpoint_test" rmmod pci_endpoint_test
 	check "$tag: reload pci_endpoint_test" \
 		load pci_endpoint_test drivers/misc/pci_endpoint_test.ko
-	busywait rc_device "$ctrl" > /dev/null
-	DEV=/dev/$(ls "$(rc_device "$ctrl")/misc" | grep pci-endpoint-test)
-	busywait test -c "$DEV"
+	find_dev "$ctrl" || { not_ok "$tag: pci_endpoint_test device"; return; }
 	check "$tag: copy after reload" pcitest -c -s 4096
 
 	check "$tag: stop, unlink and remove the function" \
@@ -238,11 +247,11 @@ test_controller() {
 
 # Bad input gets an error, not a crash.
 test_bad_input() {
-	local ctrl=$1
+	local ctrl=$1 start=$CFS/controllers/$1/start
 
 	check_fail "$ctrl: start written twice is refused" \
-		sh -c "echo 1 > $CFS/controllers/$ctrl/start && echo 1 > $CFS/controllers/$ctrl/start"
-	echo 0 > "$CFS/controllers/$ctrl/start" 2>/dev/null
+		sh -c "echo 1 > $start && echo 1 > $start"
+	echo 0 > "$start" 2>/dev/null
 	check_fail "$ctrl: linking a non-function is refused" \
 		ln -s "$CFS/controllers/$ctrl" "$CFS/controllers/$ctrl/self"
 	rm -f "$CFS/controllers/$ctrl/self"
