@@ -197,20 +197,13 @@ setup_function() {
 	echo 1 > "$CFS/controllers/$ctrl/start"
 }
 
-teardown_function() {
-	local ctrl=$1 fn=$CFS/functions/pci_epf_test/$1
-
-	echo 0 > "$CFS/controllers/$ctrl/start" &&
-	rm "$CFS/controllers/$ctrl/$ctrl" &&
-	rmdir "$fn"
-}
-
 gone() {
 	! rc_device "$1" > /dev/null
 }
 
 test_controller() {
 	local ctrl=$1 profile=$2 rc tag="$1 ($2)"
+	local fn=$CFS/functions/pci_epf_test/$1 start=$CFS/controllers/$1/start
 
 	check "$tag: bind and start pci-epf-test" setup_function "$ctrl" "$profile"
 	if ! busywait rc_device "$ctrl" > /dev/null; then
@@ -240,8 +233,13 @@ test_controller() {
 	find_dev "$ctrl" || { not_ok "$tag: pci_endpoint_test device"; return; }
 	check "$tag: copy after reload" pcitest -c -s 4096
 
-	check "$tag: stop, unlink and remove the function" \
-		teardown_function "$ctrl"
+	# The function unlinked while the controller runs and the RC
+	# driver is bound: it leaves the bus as on a hot-unplug.
+	check "$tag: unlink the function with the RC driver bound" \
+		rm "$CFS/controllers/$ctrl/$ctrl"
+	check "$tag: function gone after unlink" busywait gone "$ctrl"
+	check "$tag: stop and remove the function" \
+		sh -c "echo 0 > $start && rmdir $fn"
 	fn_made=("${fn_made[@]/$CFS\/functions\/pci_epf_test\/$ctrl}")
 }
 
