@@ -478,16 +478,26 @@ static int epc_sim_set_msi(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 	return 0;
 }
 
-static int epc_sim_get_msi(struct pci_epc *epc, u8 func_no, u8 vfunc_no)
+/* The Message Control word of an MSI or MSI-X capability, 0 if absent. */
+static u16 epc_sim_msg_ctrl(struct epc_sim *sim, u8 func_no, bool msix)
 {
-	struct epc_sim *sim = to_epc_sim(epc);
 	struct epc_sim_func *f = &sim->func[func_no];
 	unsigned long flags;
-	u16 ctrl;
+	u16 ctrl = 0;
 
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
-	ctrl = f->msi ? epc_sim_cfg16(f, EPC_SIM_MSI_CAP + PCI_MSI_FLAGS) : 0;
+	if (msix && f->msix_count)
+		ctrl = epc_sim_cfg16(f, EPC_SIM_MSIX_CAP + PCI_MSIX_FLAGS);
+	else if (!msix && f->msi)
+		ctrl = epc_sim_cfg16(f, EPC_SIM_MSI_CAP + PCI_MSI_FLAGS);
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+
+	return ctrl;
+}
+
+static int epc_sim_get_msi(struct pci_epc *epc, u8 func_no, u8 vfunc_no)
+{
+	u16 ctrl = epc_sim_msg_ctrl(to_epc_sim(epc), func_no, false);
 
 	if (!(ctrl & PCI_MSI_FLAGS_ENABLE))
 		return -EINVAL;
@@ -525,15 +535,7 @@ static int epc_sim_set_msix(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 
 static int epc_sim_get_msix(struct pci_epc *epc, u8 func_no, u8 vfunc_no)
 {
-	struct epc_sim *sim = to_epc_sim(epc);
-	struct epc_sim_func *f = &sim->func[func_no];
-	unsigned long flags;
-	u16 ctrl;
-
-	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
-	ctrl = f->msix_count ?
-	       epc_sim_cfg16(f, EPC_SIM_MSIX_CAP + PCI_MSIX_FLAGS) : 0;
-	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+	u16 ctrl = epc_sim_msg_ctrl(to_epc_sim(epc), func_no, true);
 
 	if (!(ctrl & PCI_MSIX_FLAGS_ENABLE))
 		return -EINVAL;
