@@ -144,6 +144,7 @@ struct ntb_sim_mw {
  * @events:		pending &enum ntb_sim_event bits.
  * @irq_work:		delivers @events in hard interrupt context.
  * @rejected:		operations refused for bad arguments.
+ * @db_irqs:		doorbell interrupts delivered, for comparing clients.
  *
  * Fields from @registered to @msg are protected by the pair's lock.
  */
@@ -173,6 +174,7 @@ struct ntb_sim_side {
 	unsigned long		events;
 	struct irq_work		irq_work;
 	atomic_t		rejected;
+	atomic64_t		db_irqs;
 };
 
 /**
@@ -341,8 +343,10 @@ static void ntb_sim_irq_work(struct irq_work *work)
 
 	if (events & BIT(NTB_SIM_EV_LINK))
 		ntb_link_event(&side->ntb);
-	if (events & BIT(NTB_SIM_EV_DB))
+	if (events & BIT(NTB_SIM_EV_DB)) {
+		atomic64_inc(&side->db_irqs);
 		ntb_db_event(&side->ntb, 0);
+	}
 	if (events & BIT(NTB_SIM_EV_MSG))
 		ntb_msg_event(&side->ntb);
 }
@@ -995,6 +999,8 @@ static int ntb_sim_info_show(struct seq_file *s, void *unused)
 			seq_printf(s, " %#x", READ_ONCE(side->spad[w]));
 		seq_puts(s, "\n");
 		seq_printf(s, "  rejected %d\n", atomic_read(&side->rejected));
+		seq_printf(s, "  doorbell interrupts %lld\n",
+			   atomic64_read(&side->db_irqs));
 	}
 
 	if (ntb_sim_link_is_up(&pair->side[NTB_SIM_USD].ntb, &speed, &width))
@@ -1291,6 +1297,7 @@ static void ntb_sim_init_pair(struct ntb_sim *sim, struct ntb_sim_pair *pair,
 		side->pool_bus = NTB_SIM_BUS_BASE + n * NTB_SIM_BUS_STRIDE;
 		init_irq_work(&side->irq_work, ntb_sim_irq_work);
 		atomic_set(&side->rejected, 0);
+		atomic64_set(&side->db_irqs, 0);
 
 		for (w = 0; w < mw_count; w++) {
 			resource_size_t off = mw_size << w;

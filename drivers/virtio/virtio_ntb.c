@@ -1,0 +1,1120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * virtio-ntb: virtio devices whose implementation is on the other side of
+ * a Non-Transparent Bridge.
+ *
+ * An NTB client on the frontend host. When the backend host (vhost-ntb)
+ * presents a device, this registers a virtio device, and the stock virtio
+ * driver binds to it. Everything the backend must reach is in the two
+ * memory windows: the rings and the buffers the device writes in our
+ * window, the buffers the device reads in the backend's window. The DMA
+ * operations of the virtio device bounce buffers into them.
+ *
+ * The protocol is specified in Documentation/driver-api/virtio/virtio_ntb.rst.
+ */
+
+#include <linux/bitfield.h>
+#include <linux/dma-map-ops.h>
+#include <linux/genalloc.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/ntb.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ntb.h>
+#include <linux/virtio_ring.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/* Allocation granule of the bounce pools: a cache line. */
+#define VIRTIO_NTB_GRANULE_SHIFT	6
+
+/* How long a status write waits for the device (virtio_ntb.rst). */
+#define VIRTIO_NTB_STATUS_TIMEOUT	(10 * HZ)
+
+/* The most of our inbound window we give to one connection. */
+#define VIRTIO_NTB_MAX_WINDOW		SZ_16M
+
+struct virtio_ntb_vdev;
+
+/**
+ * struct virtio_ntb - the frontend side of one NTB device
+ * @ntb: the NTB device.
+ * @widx: the index of our inbound window.
+ * @win: our window's memory: the device block, then rings and the buffers
+ *	the device writes. Set up at the first link up, under @lock.
+ * @win_dma: its bus address, for ntb_mw_set_trans().
+ * @win_size: its size.
+ * @local_pool: allocator of @win past the device block, by window offset.
+ * @orig: for each granule of @win, the physical address of the memory it
+ *	bounces; for the copy back when a buffer the device wrote is unmapped.
+ * @peer: the backend's window, mapped while connected.
+ * @peer_size: its size, as the backend announced it.
+ * @peer_pool: allocator of @peer past the driver block, by window offset.
+ * @peer_orig: as @orig, for @peer: for a sync before the device reads.
+ * @db_bits: the doorbell bits we receive.
+ * @peer_db_bits: the doorbell bits the backend receives.
+ * @session: our session number, new at each link up.
+ * @peer_session: the last backend session seen, 0 for none.
+ * @lock: protects the connection state, the fields above from @peer on,
+ *	@vd, @mismatch and @dying.
+ * @connected: the handshake completed in this link session.
+ * @dying: the NTB device is going away: no new virtio device.
+ * @mismatch: a wrong magic, version or role was reported already.
+ * @vd: the registered virtio device, or NULL. Read under RCU by the
+ *	doorbell handler.
+ * @ctrl_work: handles doorbell bit 0 and link events.
+ * @ack_wq: where a status write waits for the device's acknowledgment.
+ */
+struct virtio_ntb {
+	struct ntb_dev *ntb;
+	int widx;
+	void *win;
+	dma_addr_t win_dma;
+	resource_size_t win_size;
+	struct gen_pool *local_pool;
+	phys_addr_t *orig;
+	void __iomem *peer;
+	resource_size_t peer_size;
+	struct gen_pool *peer_pool;
+	phys_addr_t *peer_orig;
+	unsigned int db_bits;
+	unsigned int peer_db_bits;
+	u32 session;
+	u32 peer_session;
+	struct mutex lock;		/* connection state */
+	bool connected;
+	bool mismatch;
+	bool dying;
+	struct virtio_ntb_vdev __rcu *vd;
+	struct work_struct ctrl_work;
+	wait_queue_head_t ack_wq;
+};
+
+/**
+ * struct virtio_ntb_vdev - the virtio device of a connection
+ * @vdev: the virtio device; also the device the DMA operations act for.
+ * @vntb: the NTB side.
+ * @vqs: the virtqueues by index, read under RCU by the doorbell handler.
+ * @nvqs: the number of entries of @vqs in use.
+ * @status_seq: the sequence number of the last status write.
+ * @generation: the configuration generation last reported to the driver.
+ */
+struct virtio_ntb_vdev {
+	struct virtio_device vdev;
+	struct virtio_ntb *vntb;
+	struct virtqueue __rcu *vqs[VIRTIO_NTB_MAX_QUEUES];
+	unsigned int nvqs;
+	u32 status_seq;
+	u32 generation;
+};
+
+static inline struct virtio_ntb_vdev *to_vntb_vdev(struct virtio_device *vdev)
+{
+	return container_of(vdev, struct virtio_ntb_vdev, vdev);
+}
+
+static inline struct virtio_ntb *dev_to_vntb(struct device *dev)
+{
+	return to_vntb_vdev(dev_to_virtio(dev))->vntb;
+}
+
+static inline struct virtio_ntb_device_block *
+virtio_ntb_devblk(struct virtio_ntb *vntb)
+{
+	return vntb->win;
+}
+
+#define virtio_ntb_drvblk(vntb, field) \
+	((vntb)->peer + offsetof(struct virtio_ntb_driver_block, field))
+
+static void virtio_ntb_iowrite64(u64 val, void __iomem *addr)
+{
+	iowrite32(lower_32_bits(val), addr);
+	iowrite32(upper_32_bits(val), addr + 4);
+}
+
+static inline u64 virtio_ntb_addr(unsigned int window, unsigned long off)
+{
+	return FIELD_PREP(VIRTIO_NTB_ADDR_WINDOW, window) |
+	       FIELD_PREP(VIRTIO_NTB_ADDR_OFFSET, off);
+}
+
+/* --- DMA: bounce buffers in the windows ----------------------------------- */
+
+/* Copy between memory given by physical address and a buffer. */
+static void virtio_ntb_copy_phys(phys_addr_t phys, void *buf, size_t size,
+				 bool to_phys)
+{
+	while (size) {
+		size_t off = offset_in_page(phys);
+		size_t len = min_t(size_t, size, PAGE_SIZE - off);
+		void *p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
+
+		if (to_phys)
+			memcpy(p + off, buf, len);
+		else
+			memcpy(buf, p + off, len);
+		kunmap_local(p);
+		phys += len;
+		buf += len;
+		size -= len;
+	}
+}
+
+/* Copy memory given by physical address into the backend's window. */
+static void virtio_ntb_copy_to_peer(void __iomem *dst, phys_addr_t phys,
+				    size_t size)
+{
+	while (size) {
+		size_t off = offset_in_page(phys);
+		size_t len = min_t(size_t, size, PAGE_SIZE - off);
+		void *p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
+
+		memcpy_toio(dst, p + off, len);
+		kunmap_local(p);
+		phys += len;
+		dst += len;
+		size -= len;
+	}
+}
+
+/* Remember what the granules of [off, off + size) bounce. */
+static void virtio_ntb_record(phys_addr_t *orig, unsigned long off,
+			      size_t size, phys_addr_t phys)
+{
+	unsigned long g, first = off >> VIRTIO_NTB_GRANULE_SHIFT;
+	unsigned long last = (off + size - 1) >> VIRTIO_NTB_GRANULE_SHIFT;
+
+	for (g = first; g <= last; g++)
+		orig[g] = phys + ((g - first) << VIRTIO_NTB_GRANULE_SHIFT);
+}
+
+/* The memory a window offset bounces. */
+static phys_addr_t virtio_ntb_orig(const phys_addr_t *orig, unsigned long off)
+{
+	return orig[off >> VIRTIO_NTB_GRANULE_SHIFT] +
+	       (off & (BIT(VIRTIO_NTB_GRANULE_SHIFT) - 1));
+}
+
+static void *virtio_ntb_dma_alloc(struct device *dev, size_t size,
+				  dma_addr_t *dma_handle, gfp_t gfp,
+				  unsigned long attrs)
+{
+	struct virtio_ntb *vntb = dev_to_vntb(dev);
+	struct genpool_data_align align = { .align = PAGE_SIZE };
+	unsigned long off;
+
+	off = gen_pool_alloc_algo(vntb->local_pool, size,
+				  gen_pool_first_fit_align, &align);
+	if (!off)
+		return NULL;
+
+	memset(vntb->win + off, 0, size);
+	*dma_handle = virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND, off);
+	return vntb->win + off;
+}
+
+static void virtio_ntb_dma_free(struct device *dev, size_t size, void *vaddr,
+				dma_addr_t dma_handle, unsigned long attrs)
+{
+	struct virtio_ntb *vntb = dev_to_vntb(dev);
+
+	gen_pool_free(vntb->local_pool, vaddr - vntb->win, size);
+}
+
+/*
+ * Buffers the device only reads go to the backend's window, written
+ * across now; the others to ours, read back at unmap or sync.
+ */
+static dma_addr_t virtio_ntb_map_page(struct device *dev, struct page *page,
+				      unsigned long offset, size_t size,
+				      enum dma_data_direction dir,
+				      unsigned long attrs)
+{
+	struct virtio_ntb *vntb = dev_to_vntb(dev);
+	phys_addr_t phys = page_to_phys(page) + offset;
+	unsigned long off;
+
+	if (dir == DMA_TO_DEVICE) {
+		off = gen_pool_alloc(vntb->peer_pool, size);
+		if (!off)
+			return DMA_MAPPING_ERROR;
+		virtio_ntb_record(vntb->peer_orig, off, size, phys);
+		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) {
+			virtio_ntb_copy_to_peer(vntb->peer + off, phys, size);
+			/*
+			 * Flush the write-combining buffers: the backend may
+			 * find the buffer in the ring without a doorbell.
+			 */
+			wmb();
+		}
+		return virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND, off);
+	}
+
+	off = gen_pool_alloc(vntb->local_pool, size);
+	if (!off)
+		return DMA_MAPPING_ERROR;
+
+	virtio_ntb_record(vntb->orig, off, size, phys);
+
+	/*
+	 * Also for DMA_FROM_DEVICE, as swiotlb does: the whole buffer is
+	 * copied back at unmap, so what the device did not write must be
+	 * what was there, not what the window held before.
+	 */
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		virtio_ntb_copy_phys(phys, vntb->win + off, size, false);
+
+	return virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND, off);
+}
+
+static void virtio_ntb_sync_for_cpu(struct device *dev, dma_addr_t addr,
+				    size_t size, enum dma_data_direction dir)
+{
+	struct virtio_ntb *vntb = dev_to_vntb(dev);
+	unsigned long off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
+
+	if (dir == DMA_TO_DEVICE ||
+	    FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) != VIRTIO_NTB_ADDR_FRONTEND)
+		return;
+
+	virtio_ntb_copy_phys(virtio_ntb_orig(vntb->orig, off), vntb->win + off,
+			     size, true);
+}
+
+static void virtio_ntb_sync_for_device(struct device *dev, dma_addr_t addr,
+				       size_t size,
+				       enum dma_data_direction dir)
+{
+	struct virtio_ntb *vntb = dev_to_vntb(dev);
+	unsigned long off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
+
+	if (dir == DMA_FROM_DEVICE)
+		return;
+
+	if (FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) ==
+	    VIRTIO_NTB_ADDR_BACKEND) {
+		virtio_ntb_copy_to_peer(vntb->peer + off,
+					virtio_ntb_orig(vntb->peer_orig, off),
+					size);
+		/* As at map time. */
+		wmb();
+		return;
+	}
+
+	virtio_ntb_copy_phys(virtio_ntb_orig(vntb->orig, off), vntb->win + off,
+			     size, false);
+}
+
+static void virtio_ntb_unmap_page(struct device *dev, dma_addr_t addr,
+				  size_t size, enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	struct virtio_ntb *vntb = dev_to_vntb(dev);
+	unsigned long off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
+
+	if (FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) ==
+	    VIRTIO_NTB_ADDR_BACKEND) {
+		gen_pool_free(vntb->peer_pool, off, size);
+		return;
+	}
+
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		virtio_ntb_sync_for_cpu(dev, addr, size, dir);
+	gen_pool_free(vntb->local_pool, off, size);
+}
+
+static void virtio_ntb_unmap_sg(struct device *dev, struct scatterlist *sgl,
+				int nents, enum dma_data_direction dir,
+				unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		virtio_ntb_unmap_page(dev, sg_dma_address(sg), sg_dma_len(sg),
+				      dir, attrs);
+}
+
+static int virtio_ntb_map_sg(struct device *dev, struct scatterlist *sgl,
+			     int nents, enum dma_data_direction dir,
+			     unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg_dma_address(sg) = virtio_ntb_map_page(dev, sg_page(sg),
+							 sg->offset, sg->length,
+							 dir, attrs);
+		if (sg_dma_address(sg) == DMA_MAPPING_ERROR) {
+			virtio_ntb_unmap_sg(dev, sgl, i, dir, attrs);
+			return -ENOMEM;
+		}
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
+}
+
+static size_t virtio_ntb_max_mapping_size(struct device *dev)
+{
+	struct virtio_ntb *vntb = dev_to_vntb(dev);
+
+	/* A quarter of the smaller pool keeps a few buffers in flight. */
+	return min(vntb->win_size, vntb->peer_size) / 4;
+}
+
+static const struct dma_map_ops virtio_ntb_dma_ops = {
+	.alloc			= virtio_ntb_dma_alloc,
+	.free			= virtio_ntb_dma_free,
+	.map_page		= virtio_ntb_map_page,
+	.unmap_page		= virtio_ntb_unmap_page,
+	.map_sg			= virtio_ntb_map_sg,
+	.unmap_sg		= virtio_ntb_unmap_sg,
+	.sync_single_for_cpu	= virtio_ntb_sync_for_cpu,
+	.sync_single_for_device	= virtio_ntb_sync_for_device,
+	.max_mapping_size	= virtio_ntb_max_mapping_size,
+};
+
+/* --- virtio configuration operations -------------------------------------- */
+
+static void virtio_ntb_get(struct virtio_device *vdev, unsigned int offset,
+			   void *buf, unsigned int len)
+{
+	struct virtio_ntb_device_block *blk =
+		virtio_ntb_devblk(to_vntb_vdev(vdev)->vntb);
+
+	if (offset + len > VIRTIO_NTB_CONFIG_SIZE || offset + len < offset) {
+		memset(buf, 0, len);
+		return;
+	}
+	memcpy(buf, blk->config + offset, len);
+}
+
+static void virtio_ntb_set(struct virtio_device *vdev, unsigned int offset,
+			   const void *buf, unsigned int len)
+{
+	dev_warn_once(&vdev->dev,
+		      "the configuration space is read-only on virtio-ntb\n");
+}
+
+static u32 virtio_ntb_generation(struct virtio_device *vdev)
+{
+	struct virtio_ntb_device_block *blk =
+		virtio_ntb_devblk(to_vntb_vdev(vdev)->vntb);
+	u32 gen = le32_to_cpu(READ_ONCE(blk->config_generation));
+
+	/* Order the configuration reads after the generation. */
+	rmb();
+	return gen;
+}
+
+static u8 virtio_ntb_get_status(struct virtio_device *vdev)
+{
+	struct virtio_ntb_device_block *blk =
+		virtio_ntb_devblk(to_vntb_vdev(vdev)->vntb);
+
+	return le32_to_cpu(READ_ONCE(blk->status));
+}
+
+/* Does the device still need an answer from the backend? */
+static bool virtio_ntb_present(struct virtio_ntb *vntb)
+{
+	return READ_ONCE(vntb->connected) &&
+	       le32_to_cpu(READ_ONCE(virtio_ntb_devblk(vntb)->device_id));
+}
+
+static bool virtio_ntb_acked(struct virtio_ntb *vntb, u32 seq)
+{
+	return le32_to_cpu(READ_ONCE(virtio_ntb_devblk(vntb)->status_ack)) ==
+	       seq || !virtio_ntb_present(vntb);
+}
+
+/*
+ * A status write is a request: write it, ring, and wait until the device
+ * acknowledges it, so that the status read back is what the device made of
+ * it (virtio_ntb.rst, "Device status and feature negotiation").
+ */
+static void virtio_ntb_write_status(struct virtio_ntb_vdev *vd, u8 status)
+{
+	struct virtio_ntb *vntb = vd->vntb;
+	u32 seq;
+
+	might_sleep();
+
+	mutex_lock(&vntb->lock);
+	if (!vntb->connected)
+		goto out_local;
+	seq = ++vd->status_seq;
+	iowrite32(status, virtio_ntb_drvblk(vntb, status));
+	/* The status, and the features and queues before it, then seq. */
+	wmb();
+	iowrite32(seq, virtio_ntb_drvblk(vntb, status_seq));
+	/* Out of the write-combining buffers before the doorbell. */
+	wmb();
+	ntb_peer_db_set(vntb->ntb, BIT_ULL(VIRTIO_NTB_DB_CTRL));
+	mutex_unlock(&vntb->lock);
+
+	if (!wait_event_timeout(vntb->ack_wq, virtio_ntb_acked(vntb, seq),
+				VIRTIO_NTB_STATUS_TIMEOUT))
+		dev_err(&vd->vdev.dev,
+			"device did not acknowledge status 0x%02x\n", status);
+
+	mutex_lock(&vntb->lock);
+	if (vntb->connected && virtio_ntb_acked(vntb, seq) &&
+	    virtio_ntb_present(vntb)) {
+		mutex_unlock(&vntb->lock);
+		return;
+	}
+out_local:
+	/*
+	 * No device to answer: it does not use our memory any more, so a
+	 * reset is complete. Our window is ours to write then.
+	 */
+	if (!status)
+		WRITE_ONCE(virtio_ntb_devblk(vntb)->status, 0);
+	mutex_unlock(&vntb->lock);
+}
+
+static void virtio_ntb_set_status(struct virtio_device *vdev, u8 status)
+{
+	/* virtio_ntb_reset() writes 0. */
+	WARN_ON(!status);
+	virtio_ntb_write_status(to_vntb_vdev(vdev), status);
+}
+
+static void virtio_ntb_reset(struct virtio_device *vdev)
+{
+	virtio_ntb_write_status(to_vntb_vdev(vdev), 0);
+}
+
+static u64 virtio_ntb_get_features(struct virtio_device *vdev)
+{
+	struct virtio_ntb_device_block *blk =
+		virtio_ntb_devblk(to_vntb_vdev(vdev)->vntb);
+
+	return le64_to_cpu(READ_ONCE(blk->device_features));
+}
+
+static int virtio_ntb_finalize_features(struct virtio_device *vdev)
+{
+	struct virtio_ntb *vntb = to_vntb_vdev(vdev)->vntb;
+	u64 features;
+
+	vring_transport_features(vdev);
+
+	/* The buffers must be bounced, and the device is real hardware. */
+	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1) ||
+	    !__virtio_test_bit(vdev, VIRTIO_F_ACCESS_PLATFORM) ||
+	    !__virtio_test_bit(vdev, VIRTIO_F_ORDER_PLATFORM)) {
+		dev_err(&vdev->dev,
+			"device lacks VERSION_1, ACCESS_PLATFORM or ORDER_PLATFORM\n");
+		return -EINVAL;
+	}
+
+	features = vdev->features;
+	mutex_lock(&vntb->lock);
+	if (vntb->connected) {
+		virtio_ntb_iowrite64(features,
+				     virtio_ntb_drvblk(vntb, driver_features));
+	}
+	mutex_unlock(&vntb->lock);
+	return 0;
+}
+
+static bool virtio_ntb_notify(struct virtqueue *vq)
+{
+	struct virtio_ntb *vntb = to_vntb_vdev(vq->vdev)->vntb;
+	unsigned int bit = virtio_ntb_queue_db(vq->index, vntb->peer_db_bits);
+
+	return !ntb_peer_db_set(vntb->ntb, BIT_ULL(bit));
+}
+
+static void virtio_ntb_del_vqs(struct virtio_device *vdev)
+{
+	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
+	struct virtio_ntb *vntb = vd->vntb;
+	struct virtqueue *vq, *tmp;
+	unsigned int i;
+
+	for (i = 0; i < vd->nvqs; i++)
+		RCU_INIT_POINTER(vd->vqs[i], NULL);
+	/* No doorbell handler uses them any more. */
+	synchronize_rcu();
+
+	mutex_lock(&vntb->lock);
+	for (i = 0; vntb->connected && i < vd->nvqs; i++)
+		iowrite16(0, virtio_ntb_drvblk(vntb, queues[i].enable));
+	mutex_unlock(&vntb->lock);
+	vd->nvqs = 0;
+
+	list_for_each_entry_safe(vq, tmp, &vdev->vqs, list)
+		vring_del_virtqueue(vq);
+}
+
+static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
+			       struct virtqueue_info *info,
+			       struct virtqueue **out)
+{
+	struct virtio_ntb *vntb = vd->vntb;
+	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vntb);
+	struct virtqueue *vq;
+	unsigned int num;
+
+	num = le16_to_cpu(READ_ONCE(blk->queue_size_max[index]));
+	if (!num || !is_power_of_2(num))
+		return -ENOENT;
+
+	vq = vring_create_virtqueue_dma(index, num, SMP_CACHE_BYTES, &vd->vdev,
+					true, true, info->ctx,
+					virtio_ntb_notify, info->callback,
+					info->name, &vd->vdev.dev);
+	if (!vq)
+		return -ENOMEM;
+
+	mutex_lock(&vntb->lock);
+	if (vntb->connected) {
+		void __iomem *q = virtio_ntb_drvblk(vntb, queues[index]);
+
+		virtio_ntb_iowrite64(virtqueue_get_desc_addr(vq),
+				     q + offsetof(struct virtio_ntb_queue, desc));
+		virtio_ntb_iowrite64(virtqueue_get_avail_addr(vq),
+				     q + offsetof(struct virtio_ntb_queue, avail));
+		virtio_ntb_iowrite64(virtqueue_get_used_addr(vq),
+				     q + offsetof(struct virtio_ntb_queue, used));
+		iowrite16(virtqueue_get_vring_size(vq),
+			  q + offsetof(struct virtio_ntb_queue, size));
+		iowrite16(1, q + offsetof(struct virtio_ntb_queue, enable));
+	}
+	mutex_unlock(&vntb->lock);
+
+	*out = vq;
+	return 0;
+}
+
+static int virtio_ntb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
+			       struct virtqueue *vqs[],
+			       struct virtqueue_info vqs_info[],
+			       struct irq_affinity *desc)
+{
+	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
+	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vd->vntb);
+	unsigned int i, queue = 0;
+	int err;
+
+	if (nvqs > le16_to_cpu(READ_ONCE(blk->num_queues)))
+		return -ENOENT;
+
+	for (i = 0; i < nvqs; i++) {
+		if (!vqs_info[i].name) {
+			vqs[i] = NULL;
+			continue;
+		}
+		err = virtio_ntb_setup_vq(vd, queue, &vqs_info[i], &vqs[i]);
+		if (err)
+			goto err_del;
+		vd->nvqs = ++queue;
+	}
+
+	for (i = 0; i < nvqs; i++)
+		if (vqs[i])
+			rcu_assign_pointer(vd->vqs[vqs[i]->index], vqs[i]);
+	return 0;
+
+err_del:
+	virtio_ntb_del_vqs(vdev);
+	return err;
+}
+
+static const char *virtio_ntb_bus_name(struct virtio_device *vdev)
+{
+	return dev_name(&to_vntb_vdev(vdev)->vntb->ntb->dev);
+}
+
+static const struct virtio_config_ops virtio_ntb_config_ops = {
+	.get			= virtio_ntb_get,
+	.set			= virtio_ntb_set,
+	.generation		= virtio_ntb_generation,
+	.get_status		= virtio_ntb_get_status,
+	.set_status		= virtio_ntb_set_status,
+	.reset			= virtio_ntb_reset,
+	.find_vqs		= virtio_ntb_find_vqs,
+	.del_vqs		= virtio_ntb_del_vqs,
+	.get_features		= virtio_ntb_get_features,
+	.finalize_features	= virtio_ntb_finalize_features,
+	.bus_name		= virtio_ntb_bus_name,
+};
+
+/* --- the virtio device ---------------------------------------------------- */
+
+static void virtio_ntb_vdev_release(struct device *dev)
+{
+	kfree(to_vntb_vdev(dev_to_virtio(dev)));
+}
+
+static void virtio_ntb_add_device(struct virtio_ntb *vntb)
+{
+	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vntb);
+	struct virtio_ntb_vdev *vd;
+	int err;
+
+	lockdep_assert_held(&vntb->lock);
+
+	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
+	if (!vd)
+		return;
+
+	vd->vntb = vntb;
+	vd->vdev.id.device = le32_to_cpu(READ_ONCE(blk->device_id));
+	vd->vdev.id.vendor = le32_to_cpu(READ_ONCE(blk->vendor_id));
+	vd->vdev.config = &virtio_ntb_config_ops;
+	vd->vdev.dev.parent = &vntb->ntb->dev;
+	vd->vdev.dev.release = virtio_ntb_vdev_release;
+	vd->vdev.dev.coherent_dma_mask = DMA_BIT_MASK(64);
+	vd->vdev.dev.dma_mask = &vd->vdev.dev.coherent_dma_mask;
+	set_dma_ops(&vd->vdev.dev, &virtio_ntb_dma_ops);
+	vd->status_seq = le32_to_cpu(READ_ONCE(blk->status_ack));
+	vd->generation = le32_to_cpu(READ_ONCE(blk->config_generation));
+
+	rcu_assign_pointer(vntb->vd, vd);
+	/* The driver's probe writes status: drop the lock for it. */
+	mutex_unlock(&vntb->lock);
+	err = register_virtio_device(&vd->vdev);
+	mutex_lock(&vntb->lock);
+	if (err) {
+		dev_err(&vntb->ntb->dev, "cannot register the virtio device: %d\n",
+			err);
+		RCU_INIT_POINTER(vntb->vd, NULL);
+		synchronize_rcu();
+		put_device(&vd->vdev.dev);
+	}
+}
+
+static void virtio_ntb_remove_device(struct virtio_ntb *vntb, bool gone)
+{
+	struct virtio_ntb_vdev *vd;
+
+	lockdep_assert_held(&vntb->lock);
+
+	vd = rcu_dereference_protected(vntb->vd, lockdep_is_held(&vntb->lock));
+	if (!vd)
+		return;
+
+	/* With the backend gone, nothing will complete a buffer any more. */
+	if (gone)
+		virtio_break_device(&vd->vdev);
+	mutex_unlock(&vntb->lock);
+	unregister_virtio_device(&vd->vdev);
+	mutex_lock(&vntb->lock);
+	RCU_INIT_POINTER(vntb->vd, NULL);
+	synchronize_rcu();
+}
+
+/* Our inbound window: the largest one, all of it. */
+static int virtio_ntb_setup_window(struct virtio_ntb *vntb)
+{
+	struct ntb_dev *ntb = vntb->ntb;
+	resource_size_t best;
+	int err;
+
+	best = virtio_ntb_largest_window(ntb, VIRTIO_NTB_MAX_WINDOW,
+					 &vntb->widx);
+	if (!best)
+		return -ENOSPC;
+
+	vntb->win_size = best;
+	vntb->win = dma_alloc_coherent(ntb_get_dma_dev(ntb), best, &vntb->win_dma,
+				       GFP_KERNEL);
+	if (!vntb->win)
+		return -ENOMEM;
+
+	err = ntb_mw_set_trans(ntb, 0, vntb->widx, vntb->win_dma, best);
+	if (err)
+		goto err_free;
+
+	vntb->local_pool = gen_pool_create(VIRTIO_NTB_GRANULE_SHIFT, -1);
+	if (!vntb->local_pool) {
+		err = -ENOMEM;
+		goto err_clear;
+	}
+	err = gen_pool_add(vntb->local_pool, VIRTIO_NTB_CTRL_SIZE,
+			   best - VIRTIO_NTB_CTRL_SIZE, -1);
+	if (err)
+		goto err_pool;
+
+	vntb->orig = kvcalloc(best >> VIRTIO_NTB_GRANULE_SHIFT,
+			      sizeof(*vntb->orig), GFP_KERNEL);
+	if (!vntb->orig) {
+		err = -ENOMEM;
+		goto err_pool;
+	}
+	return 0;
+
+err_pool:
+	gen_pool_destroy(vntb->local_pool);
+err_clear:
+	ntb_mw_clear_trans(ntb, 0, vntb->widx);
+err_free:
+	dma_free_coherent(ntb_get_dma_dev(ntb), best, vntb->win, vntb->win_dma);
+	vntb->win = NULL;
+	return err;
+}
+
+static void virtio_ntb_free_window(struct virtio_ntb *vntb)
+{
+	struct ntb_dev *ntb = vntb->ntb;
+
+	kvfree(vntb->orig);
+	gen_pool_destroy(vntb->local_pool);
+	ntb_mw_clear_trans(ntb, 0, vntb->widx);
+	dma_free_coherent(ntb_get_dma_dev(ntb), vntb->win_size, vntb->win,
+			  vntb->win_dma);
+}
+
+/* --- connection ----------------------------------------------------------- */
+
+static void virtio_ntb_disconnect(struct virtio_ntb *vntb)
+{
+	lockdep_assert_held(&vntb->lock);
+
+	if (!vntb->connected)
+		return;
+
+	WRITE_ONCE(vntb->connected, false);
+	wake_up_all(&vntb->ack_wq);
+	virtio_ntb_remove_device(vntb, true);
+
+	kvfree(vntb->peer_orig);
+	vntb->peer_orig = NULL;
+	gen_pool_destroy(vntb->peer_pool);
+	vntb->peer_pool = NULL;
+	iounmap(vntb->peer);
+	vntb->peer = NULL;
+}
+
+/* The backend's window is ours to write: map it and set its pool up. */
+static int virtio_ntb_connect(struct virtio_ntb *vntb, u32 window)
+{
+	unsigned int widx = FIELD_GET(VIRTIO_NTB_WINDOW_INDEX, window);
+	resource_size_t size, max;
+	phys_addr_t base;
+	int err;
+
+	size = (resource_size_t)FIELD_GET(VIRTIO_NTB_WINDOW_PAGES, window) *
+	       VIRTIO_NTB_WINDOW_UNIT;
+	err = ntb_peer_mw_get_addr(vntb->ntb, widx, &base, &max);
+	if (err)
+		return err;
+	if (size < VIRTIO_NTB_MIN_WINDOW || size > max) {
+		dev_err(&vntb->ntb->dev, "backend window %u: bad size %pa\n",
+			widx, &size);
+		return -EINVAL;
+	}
+
+	vntb->peer = ioremap_wc(base, size);
+	if (!vntb->peer)
+		return -ENOMEM;
+	vntb->peer_size = size;
+
+	vntb->peer_pool = gen_pool_create(VIRTIO_NTB_GRANULE_SHIFT, -1);
+	if (!vntb->peer_pool) {
+		err = -ENOMEM;
+		goto err_unmap;
+	}
+	err = gen_pool_add(vntb->peer_pool, VIRTIO_NTB_CTRL_SIZE,
+			   size - VIRTIO_NTB_CTRL_SIZE, -1);
+	if (err)
+		goto err_pool;
+	vntb->peer_orig = kvcalloc(size >> VIRTIO_NTB_GRANULE_SHIFT,
+				   sizeof(*vntb->peer_orig), GFP_KERNEL);
+	if (!vntb->peer_orig) {
+		err = -ENOMEM;
+		goto err_pool;
+	}
+
+	/* The driver block: everything but magic, then magic. */
+	memset_io(vntb->peer, 0, VIRTIO_NTB_CTRL_SIZE);
+	iowrite32(VIRTIO_NTB_VERSION, virtio_ntb_drvblk(vntb, version));
+	/* Write-combining reorders: the block before its magic. */
+	wmb();
+	iowrite32(VIRTIO_NTB_MAGIC, virtio_ntb_drvblk(vntb, magic));
+	/* And out of the write-combining buffers. */
+	wmb();
+
+	WRITE_ONCE(vntb->connected, true);
+	return 0;
+
+err_pool:
+	gen_pool_destroy(vntb->peer_pool);
+	vntb->peer_pool = NULL;
+err_unmap:
+	iounmap(vntb->peer);
+	vntb->peer = NULL;
+	return err;
+}
+
+static void virtio_ntb_hello(struct virtio_ntb *vntb)
+{
+	struct virtio_ntb_hello hello = {
+		.db_bits = vntb->db_bits,
+		.window = FIELD_PREP(VIRTIO_NTB_WINDOW_INDEX, vntb->widx) |
+			  FIELD_PREP(VIRTIO_NTB_WINDOW_PAGES,
+				     vntb->win_size / VIRTIO_NTB_WINDOW_UNIT),
+	};
+
+	lockdep_assert_held(&vntb->lock);
+
+	/* Step 1: a clean device block and a new session. */
+	memset(vntb->win, 0, VIRTIO_NTB_CTRL_SIZE);
+	do {
+		vntb->session = get_random_u32();
+	} while (!vntb->session);
+	vntb->peer_session = 0;
+	vntb->mismatch = false;
+
+	/* Step 2 */
+	hello.session = vntb->session;
+	virtio_ntb_announce(vntb->ntb, VIRTIO_NTB_ROLE_FRONTEND, &hello);
+}
+
+/* Steps 3 and 4 of the handshake; true once connected. */
+static bool virtio_ntb_handshake(struct virtio_ntb *vntb)
+{
+	struct ntb_dev *ntb = vntb->ntb;
+	struct virtio_ntb_hello peer;
+	int err;
+
+	lockdep_assert_held(&vntb->lock);
+
+	if (virtio_ntb_read_hello(ntb, VIRTIO_NTB_ROLE_BACKEND, &peer,
+				  &vntb->mismatch))
+		return false;
+
+	if (peer.session && peer.session != vntb->peer_session) {
+		/* The backend (re)started. */
+		virtio_ntb_disconnect(vntb);
+		vntb->peer_session = peer.session;
+		ntb_peer_spad_write(ntb, 0, VIRTIO_NTB_SPAD_ECHO, peer.session);
+		ntb_peer_db_set(ntb, BIT_ULL(VIRTIO_NTB_DB_CTRL));
+	}
+
+	if (vntb->connected)
+		return true;
+	if (peer.echo != vntb->session || !vntb->peer_session)
+		return false;
+
+	vntb->peer_db_bits = peer.db_bits;
+	err = virtio_ntb_connect(vntb, peer.window);
+	if (err) {
+		dev_err(&ntb->dev, "cannot connect: %d\n", err);
+		return false;
+	}
+	dev_dbg(&ntb->dev, "connected, session %08x, backend %08x\n",
+		vntb->session, vntb->peer_session);
+	return true;
+}
+
+/* Doorbell bit 0, and link events. */
+static void virtio_ntb_ctrl_work(struct work_struct *work)
+{
+	struct virtio_ntb *vntb = container_of(work, struct virtio_ntb,
+					       ctrl_work);
+	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vntb);
+	struct virtio_ntb_vdev *vd;
+	bool needs_reset;
+	u32 gen;
+	int err;
+
+	mutex_lock(&vntb->lock);
+	if (vntb->dying)
+		goto out_unlock;
+	if (!ntb_link_is_up(vntb->ntb, NULL, NULL)) {
+		virtio_ntb_disconnect(vntb);
+		vntb->session = 0;
+		goto out_unlock;
+	}
+	/* Window alignment is only known with the link up. */
+	if (!vntb->win) {
+		err = virtio_ntb_setup_window(vntb);
+		if (err) {
+			dev_err(&vntb->ntb->dev, "cannot set up window: %d\n",
+				err);
+			goto out_unlock;
+		}
+	}
+	if (!vntb->session)
+		virtio_ntb_hello(vntb);
+	if (!virtio_ntb_handshake(vntb))
+		goto out_unlock;
+
+	vd = rcu_dereference_protected(vntb->vd, lockdep_is_held(&vntb->lock));
+	if (!le32_to_cpu(READ_ONCE(blk->device_id))) {
+		virtio_ntb_remove_device(vntb, true);
+		goto out_unlock;
+	}
+	if (!vd) {
+		if (le32_to_cpu(READ_ONCE(blk->magic)) == VIRTIO_NTB_MAGIC)
+			virtio_ntb_add_device(vntb);
+		goto out_unlock;
+	}
+
+	/*
+	 * Drivers do not recover from NEEDS_RESET by themselves: remove the
+	 * device, which resets it, and probe it again. The device uses its
+	 * rings no more, so they are broken first: a driver waiting on one
+	 * (virtio-net's control queue, under the RTNL) must not wait forever.
+	 */
+	needs_reset = le32_to_cpu(READ_ONCE(blk->status)) &
+		      VIRTIO_CONFIG_S_NEEDS_RESET;
+	if (needs_reset) {
+		dev_info(&vd->vdev.dev, "device needs a reset: probing it again\n");
+		virtio_ntb_remove_device(vntb, true);
+		if (le32_to_cpu(READ_ONCE(blk->device_id)) && !vntb->dying &&
+		    vntb->connected)
+			virtio_ntb_add_device(vntb);
+		goto out_unlock;
+	}
+
+	gen = le32_to_cpu(READ_ONCE(blk->config_generation));
+	if (gen != vd->generation) {
+		vd->generation = gen;
+		virtio_config_changed(&vd->vdev);
+	}
+
+out_unlock:
+	mutex_unlock(&vntb->lock);
+}
+
+/* --- NTB events ----------------------------------------------------------- */
+
+static void virtio_ntb_link_event(void *ctx)
+{
+	struct virtio_ntb *vntb = ctx;
+
+	wake_up_all(&vntb->ack_wq);
+	schedule_work(&vntb->ctrl_work);
+}
+
+static void virtio_ntb_db_event(void *ctx, int vector)
+{
+	struct virtio_ntb *vntb = ctx;
+	struct virtio_ntb_vdev *vd;
+	u64 db = ntb_db_read(vntb->ntb);
+	unsigned int q;
+
+	ntb_db_clear(vntb->ntb, db);
+
+	if (db & BIT_ULL(VIRTIO_NTB_DB_CTRL)) {
+		wake_up_all(&vntb->ack_wq);
+		schedule_work(&vntb->ctrl_work);
+	}
+
+	rcu_read_lock();
+	vd = rcu_dereference(vntb->vd);
+	for (q = 0; vd && q < VIRTIO_NTB_MAX_QUEUES; q++) {
+		struct virtqueue *vq;
+
+		if (!(db & BIT_ULL(virtio_ntb_queue_db(q, vntb->db_bits))))
+			continue;
+		vq = rcu_dereference(vd->vqs[q]);
+		if (vq)
+			vring_interrupt(0, vq);
+	}
+	rcu_read_unlock();
+}
+
+static const struct ntb_ctx_ops virtio_ntb_ctx_ops = {
+	.link_event	= virtio_ntb_link_event,
+	.db_event	= virtio_ntb_db_event,
+};
+
+/* --- probe and remove ----------------------------------------------------- */
+
+static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
+{
+	struct virtio_ntb *vntb;
+	u64 valid;
+	int err;
+
+	valid = ntb_db_valid_mask(ntb);
+	if (ntb_peer_port_count(ntb) != 1 ||
+	    ntb_spad_count(ntb) < VIRTIO_NTB_SPAD_COUNT ||
+	    !virtio_ntb_db_bits(valid))
+		return -ENODEV;
+
+	vntb = kzalloc(sizeof(*vntb), GFP_KERNEL);
+	if (!vntb)
+		return -ENOMEM;
+
+	vntb->ntb = ntb;
+	vntb->db_bits = virtio_ntb_db_bits(valid);
+	mutex_init(&vntb->lock);
+	INIT_WORK(&vntb->ctrl_work, virtio_ntb_ctrl_work);
+	init_waitqueue_head(&vntb->ack_wq);
+
+	err = ntb_set_ctx(ntb, vntb, &virtio_ntb_ctx_ops);
+	if (err)
+		goto err_free;
+
+	ntb_db_clear(ntb, valid);
+	ntb_db_clear_mask(ntb, GENMASK_ULL(vntb->db_bits - 1, 0));
+	err = ntb_link_enable(ntb, NTB_SPEED_AUTO, NTB_WIDTH_AUTO);
+	if (err)
+		goto err_ctx;
+
+	/* The link may be up already. */
+	schedule_work(&vntb->ctrl_work);
+	return 0;
+
+err_ctx:
+	ntb_db_set_mask(ntb, valid);
+	ntb_clear_ctx(ntb);
+err_free:
+	kfree(vntb);
+	return err;
+}
+
+static void virtio_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
+{
+	struct virtio_ntb *vntb = ntb->ctx;
+
+	mutex_lock(&vntb->lock);
+	vntb->dying = true;
+	mutex_unlock(&vntb->lock);
+	cancel_work_sync(&vntb->ctrl_work);
+
+	/* Reset the device while the backend can still acknowledge it. */
+	mutex_lock(&vntb->lock);
+	virtio_ntb_remove_device(vntb, false);
+	mutex_unlock(&vntb->lock);
+
+	ntb_link_disable(ntb);
+	ntb_db_set_mask(ntb, ntb_db_valid_mask(ntb));
+	ntb_clear_ctx(ntb);
+	cancel_work_sync(&vntb->ctrl_work);
+
+	mutex_lock(&vntb->lock);
+	virtio_ntb_disconnect(vntb);
+	mutex_unlock(&vntb->lock);
+
+	if (vntb->win)
+		virtio_ntb_free_window(vntb);
+	kfree(vntb);
+}
+
+static struct ntb_client virtio_ntb_client = {
+	.ops = {
+		.probe	= virtio_ntb_probe,
+		.remove	= virtio_ntb_remove,
+	},
+};
+module_ntb_client(virtio_ntb_client);
+
+MODULE_DESCRIPTION("virtio devices across a Non-Transparent Bridge");
+MODULE_LICENSE("GPL");

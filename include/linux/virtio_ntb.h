@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * virtio over NTB: the layout both hosts share.
+ *
+ * The frontend host runs a virtio driver on virtio-ntb
+ * (drivers/virtio/virtio_ntb.c); the backend host implements the device
+ * with vhost-ntb (drivers/vhost/vhost_ntb.c). This header is the one C
+ * definition of what they exchange: scratchpads, doorbells, the control
+ * blocks at the start of each memory window, and the bus addresses in the
+ * rings, and the one implementation of the handshake they both run.
+ * Documentation/driver-api/virtio/virtio_ntb.rst specifies it.
+ */
+#ifndef _LINUX_VIRTIO_NTB_H
+#define _LINUX_VIRTIO_NTB_H
+
+#include <linux/bitfield.h>
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/log2.h>
+#include <linux/ntb.h>
+#include <linux/sizes.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+
+/* "VNTB", in every control block and in scratchpad VIRTIO_NTB_SPAD_MAGIC */
+#define VIRTIO_NTB_MAGIC		0x564e5442
+#define VIRTIO_NTB_VERSION		1
+
+/*
+ * Scratchpads. Each host writes its peer's scratchpads and reads only its
+ * own: these are what the peer wrote.
+ */
+#define VIRTIO_NTB_SPAD_MAGIC		0
+#define VIRTIO_NTB_SPAD_VERSION		1
+#define VIRTIO_NTB_SPAD_SESSION		2
+#define VIRTIO_NTB_SPAD_ECHO		3
+#define VIRTIO_NTB_SPAD_WINDOW		4
+#define VIRTIO_NTB_SPAD_COUNT		5
+
+/* VIRTIO_NTB_SPAD_VERSION */
+#define VIRTIO_NTB_VERSION_NUM		GENMASK(15, 0)
+#define VIRTIO_NTB_VERSION_ROLE		GENMASK(23, 16)
+#define VIRTIO_NTB_VERSION_DB_BITS	GENMASK(31, 24)
+
+#define VIRTIO_NTB_ROLE_FRONTEND	1
+#define VIRTIO_NTB_ROLE_BACKEND		2
+
+/* VIRTIO_NTB_SPAD_WINDOW: the sender's inbound window, for the receiver */
+#define VIRTIO_NTB_WINDOW_INDEX		GENMASK(7, 0)
+#define VIRTIO_NTB_WINDOW_PAGES		GENMASK(31, 8)	/* in 4 KiB units */
+#define VIRTIO_NTB_WINDOW_UNIT		SZ_4K
+
+/*
+ * Doorbells. Bit 0 says "look at the scratchpads and at your control
+ * block"; the other bits are queue notifications, queue q on bit
+ * 1 + q % (bits - 1), where bits is what the receiver announced.
+ */
+#define VIRTIO_NTB_DB_CTRL		0
+#define VIRTIO_NTB_DB_MIN_BITS		2
+#define VIRTIO_NTB_DB_MAX_BITS		64
+
+static inline unsigned int virtio_ntb_queue_db(unsigned int queue,
+					       unsigned int bits)
+{
+	return 1 + queue % (bits - 1);
+}
+
+/*
+ * Bus addresses. What a ring holds (ring addresses and buffer addresses)
+ * names a window and an offset in it.
+ */
+#define VIRTIO_NTB_ADDR_WINDOW		GENMASK_ULL(63, 48)
+#define VIRTIO_NTB_ADDR_OFFSET		GENMASK_ULL(47, 0)
+#define VIRTIO_NTB_ADDR_FRONTEND	1	/* the frontend's window */
+#define VIRTIO_NTB_ADDR_BACKEND		2	/* the backend's window */
+
+/* The control block at offset 0 of each window; the rest is buffers. */
+#define VIRTIO_NTB_CTRL_SIZE		SZ_4K
+#define VIRTIO_NTB_MIN_WINDOW		SZ_64K
+
+#define VIRTIO_NTB_MAX_QUEUES		64
+#define VIRTIO_NTB_CONFIG_SIZE		256
+
+/**
+ * struct virtio_ntb_device_block - what the device publishes
+ * @magic: VIRTIO_NTB_MAGIC.
+ * @version: VIRTIO_NTB_VERSION.
+ * @device_id: the virtio device id, 0 while no device is there.
+ * @vendor_id: the virtio vendor id.
+ * @device_features: the feature bits the device offers.
+ * @status: the device status, as the device decided it.
+ * @status_ack: the last &virtio_ntb_driver_block.status_seq handled.
+ * @config_generation: the configuration generation.
+ * @num_queues: the number of virtqueues.
+ * @config_len: the bytes of @config in use.
+ * @reserved: zero.
+ * @queue_size_max: the most entries each queue may have; 0: no queue.
+ * @config: the device configuration space.
+ *
+ * At offset 0 of the frontend's window. Written by the backend, across the
+ * link; read by the frontend in its own memory. Little endian.
+ */
+struct virtio_ntb_device_block {
+	__le32 magic;
+	__le32 version;
+	__le32 device_id;
+	__le32 vendor_id;
+	__le64 device_features;
+	__le32 status;
+	__le32 status_ack;
+	__le32 config_generation;
+	__le16 num_queues;
+	__le16 config_len;
+	__le32 reserved[6];
+	__le16 queue_size_max[VIRTIO_NTB_MAX_QUEUES];
+	u8 config[VIRTIO_NTB_CONFIG_SIZE];
+};
+
+/**
+ * struct virtio_ntb_queue - where the frontend placed one virtqueue
+ * @desc: bus address of the descriptor table.
+ * @avail: bus address of the driver (available) ring.
+ * @used: bus address of the device (used) ring.
+ * @size: the number of entries, a power of 2.
+ * @enable: 1 if the frontend uses the queue.
+ * @reserved: zero.
+ */
+struct virtio_ntb_queue {
+	__le64 desc;
+	__le64 avail;
+	__le64 used;
+	__le16 size;
+	__le16 enable;
+	__le32 reserved;
+};
+
+/**
+ * struct virtio_ntb_driver_block - what the driver writes
+ * @magic: VIRTIO_NTB_MAGIC.
+ * @version: VIRTIO_NTB_VERSION.
+ * @driver_features: the feature bits the driver accepted.
+ * @status: the device status the driver wrote.
+ * @status_seq: incremented with each write of @status.
+ * @reserved: zero.
+ * @queues: where each virtqueue is.
+ *
+ * At offset 0 of the backend's window. Written by the frontend, across the
+ * link; read by the backend in its own memory. Little endian.
+ */
+struct virtio_ntb_driver_block {
+	__le32 magic;
+	__le32 version;
+	__le64 driver_features;
+	__le32 status;
+	__le32 status_seq;
+	__le32 reserved[10];
+	struct virtio_ntb_queue queues[VIRTIO_NTB_MAX_QUEUES];
+};
+
+static_assert(sizeof(struct virtio_ntb_device_block) <= VIRTIO_NTB_CTRL_SIZE);
+static_assert(sizeof(struct virtio_ntb_driver_block) <= VIRTIO_NTB_CTRL_SIZE);
+
+/*
+ * The handshake, the same on both hosts but for the role: what each writes
+ * in its peer's scratchpads, and how it reads what the peer wrote.
+ */
+
+/**
+ * struct virtio_ntb_hello - what a host announces to its peer
+ * @session: its session number, never 0.
+ * @echo: the last session of the peer it saw.
+ * @window: its inbound window, as VIRTIO_NTB_SPAD_WINDOW.
+ * @db_bits: the doorbell bits it receives.
+ */
+struct virtio_ntb_hello {
+	u32 session;
+	u32 echo;
+	u32 window;
+	unsigned int db_bits;
+};
+
+/**
+ * virtio_ntb_db_bits() - the doorbell bits a host can announce
+ * @valid: ntb_db_valid_mask() of its NTB device.
+ *
+ * Return: the number of valid bits from bit 0 on, at most
+ * VIRTIO_NTB_DB_MAX_BITS, or 0 if fewer than VIRTIO_NTB_DB_MIN_BITS.
+ */
+static inline unsigned int virtio_ntb_db_bits(u64 valid)
+{
+	unsigned int bits = 0;
+
+	while (bits < VIRTIO_NTB_DB_MAX_BITS && (valid & BIT_ULL(bits)))
+		bits++;
+	return bits < VIRTIO_NTB_DB_MIN_BITS ? 0 : bits;
+}
+
+/**
+ * virtio_ntb_largest_window() - the inbound window a host offers
+ * @ntb: its NTB device; the link must be up, for the alignments.
+ * @max: the most it gives.
+ * @widx: set to the window's index.
+ *
+ * Return: the size to use, a power of 2, or 0 if no window reaches
+ * VIRTIO_NTB_MIN_WINDOW.
+ */
+static inline resource_size_t virtio_ntb_largest_window(struct ntb_dev *ntb,
+							 resource_size_t max,
+							 int *widx)
+{
+	resource_size_t addr_align, size_align, size_max, best = 0;
+	int i;
+
+	for (i = 0; i < ntb_mw_count(ntb, 0); i++) {
+		if (!ntb_mw_get_align(ntb, 0, i, &addr_align, &size_align,
+				      &size_max) && size_max > best) {
+			best = size_max;
+			*widx = i;
+		}
+	}
+	if (best)
+		best = min_t(resource_size_t, rounddown_pow_of_two(best), max);
+	return best < VIRTIO_NTB_MIN_WINDOW ? 0 : best;
+}
+
+/**
+ * virtio_ntb_announce() - write our announcement in the peer's scratchpads
+ * @ntb: the NTB device.
+ * @role: VIRTIO_NTB_ROLE_FRONTEND or VIRTIO_NTB_ROLE_BACKEND.
+ * @hello: what to announce; @hello->echo is written separately.
+ *
+ * Step 2 of the handshake: the magic last, then doorbell bit 0.
+ */
+static inline void virtio_ntb_announce(struct ntb_dev *ntb, unsigned int role,
+				       const struct virtio_ntb_hello *hello)
+{
+	u32 version = FIELD_PREP(VIRTIO_NTB_VERSION_NUM, VIRTIO_NTB_VERSION) |
+		      FIELD_PREP(VIRTIO_NTB_VERSION_ROLE, role) |
+		      FIELD_PREP(VIRTIO_NTB_VERSION_DB_BITS, hello->db_bits);
+
+	ntb_peer_spad_write(ntb, 0, VIRTIO_NTB_SPAD_WINDOW, hello->window);
+	ntb_peer_spad_write(ntb, 0, VIRTIO_NTB_SPAD_VERSION, version);
+	ntb_peer_spad_write(ntb, 0, VIRTIO_NTB_SPAD_SESSION, hello->session);
+	ntb_peer_spad_write(ntb, 0, VIRTIO_NTB_SPAD_MAGIC, VIRTIO_NTB_MAGIC);
+	ntb_peer_db_set(ntb, BIT_ULL(VIRTIO_NTB_DB_CTRL));
+}
+
+/**
+ * virtio_ntb_read_hello() - read the peer's announcement
+ * @ntb: the NTB device.
+ * @peer_role: the role the peer must have.
+ * @hello: filled with what the peer announced.
+ * @warned: set once a mismatch was logged, so that it is logged once.
+ *
+ * Step 3 of the handshake. The echo is read first: what the peer wrote
+ * before echoing our session is of this session.
+ *
+ * Return: 0, -ENOENT while the peer wrote no magic, or -EPROTO if it is
+ * not a @peer_role of our version.
+ */
+static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
+					unsigned int peer_role,
+					struct virtio_ntb_hello *hello,
+					bool *warned)
+{
+	u32 version;
+
+	hello->echo = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_ECHO);
+	rmb();
+	version = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_VERSION);
+	hello->session = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_SESSION);
+	hello->window = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_WINDOW);
+	hello->db_bits = min_t(unsigned int,
+			       FIELD_GET(VIRTIO_NTB_VERSION_DB_BITS, version),
+			       VIRTIO_NTB_DB_MAX_BITS);
+
+	if (ntb_spad_read(ntb, VIRTIO_NTB_SPAD_MAGIC) != VIRTIO_NTB_MAGIC)
+		return -ENOENT;
+	if (FIELD_GET(VIRTIO_NTB_VERSION_NUM, version) != VIRTIO_NTB_VERSION ||
+	    FIELD_GET(VIRTIO_NTB_VERSION_ROLE, version) != peer_role ||
+	    hello->db_bits < VIRTIO_NTB_DB_MIN_BITS) {
+		if (!*warned)
+			dev_err(&ntb->dev,
+				"peer speaks version %lu as role %lu: not a virtio-ntb %s of version %u\n",
+				FIELD_GET(VIRTIO_NTB_VERSION_NUM, version),
+				FIELD_GET(VIRTIO_NTB_VERSION_ROLE, version),
+				peer_role == VIRTIO_NTB_ROLE_FRONTEND ?
+				"frontend" : "backend", VIRTIO_NTB_VERSION);
+		*warned = true;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+#endif /* _LINUX_VIRTIO_NTB_H */

@@ -1,0 +1,547 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# virtio-net over NTB, on a software NTB pair (ntb_hw_sim): virtio_ntb and
+# the stock virtio-net on side 0, vhost_ntb and vhost_bus_net on side 1,
+# bound through the vhost bus configfs interface, the two network devices
+# in two network namespaces. Checks ping, iperf3 TCP in both directions,
+# and transfers in both directions checked with SHA-256.
+#
+# Usage: virtio_ntb.sh [-b KBUILD_DIR] [-t IPERF_SECONDS]
+#
+# Modules load with modprobe, or with insmod from a kernel build directory
+# (-b, or KBUILD_OUTPUT). Without a simulated pair the test is skipped.
+
+set -u
+
+ksft_skip=4
+
+kbuild=${KBUILD_OUTPUT:-}
+iperf_time=3
+
+while getopts "b:t:h" opt; do
+	case $opt in
+	b) kbuild=$OPTARG ;;
+	t) iperf_time=$OPTARG ;;
+	*) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	esac
+done
+
+export PATH=$PATH:/usr/sbin:/sbin
+
+debugfs=/sys/kernel/debug
+configfs=/sys/kernel/config
+sim=$debugfs/ntb_hw_sim/pair0
+clients="ntb_netdev ntb_transport ntb_tool ntb_perf ntb_pingpong"
+modules="vhost_bus_net vhost_ntb virtio_ntb"
+ns_a=vntb-a-$$
+ns_b=vntb-b-$$
+addr_a=192.168.254.1
+addr_b=192.168.254.2
+tmp=
+vdev=
+sum=
+if_a=none
+if_b=none
+num=0
+failed=0
+
+ok() {
+	num=$((num + 1))
+	echo "ok $num - $*"
+}
+
+fail() {
+	num=$((num + 1))
+	failed=$((failed + 1))
+	echo "not ok $num - $*"
+}
+
+check() {
+	local what=$1
+
+	shift
+	if "$@"; then
+		ok "$what"
+	else
+		fail "$what"
+	fi
+}
+
+busywait() {
+	local end=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
+mod_load() {
+	local name=$1 ko
+
+	shift
+	if [ -z "$kbuild" ]; then
+		modprobe "$name" "$@"
+		return
+	fi
+	ko=$(find "$kbuild/drivers/virtio" "$kbuild/drivers/vhost" \
+		"$kbuild/drivers/net" "$kbuild/drivers/ntb" \
+		-name "$name.ko" 2>/dev/null | head -n 1)
+	[ -n "$ko" ] || { echo "# no $name.ko in $kbuild"; return 1; }
+	insmod "$ko" "$@"
+}
+
+mod_unload() {
+	local name
+
+	for name; do
+		[ -d "/sys/module/$name" ] || continue
+		if [ -z "$kbuild" ]; then
+			modprobe -r "$name"
+		else
+			rmmod "$name"
+		fi
+	done
+}
+
+cleanup() {
+	set +e
+	[ -n "$tmp" ] && [ -f "$tmp/pids" ] && kill $(cat "$tmp/pids") 2>/dev/null
+	wait 2>/dev/null
+	[ -w "$sim/link" ] && echo Y > "$sim/link"
+	ip netns del "$ns_a" 2>/dev/null
+	ip netns del "$ns_b" 2>/dev/null
+	[ -n "$vdev" ] && rmdir "$configfs/vhost/$vdev" 2>/dev/null
+	mod_unload $modules
+	[ -n "$tmp" ] && rm -rf "$tmp"
+}
+
+splats() {
+	local re='BUG:|WARNING:|UBSAN:|KASAN:|Oops|Call Trace:'
+
+	re+='|possible (recursive|circular) locking|inconsistent lock state'
+	dmesg | grep -cE "$re"
+}
+
+# The vhost bus device vhost_ntb registered on side 1.
+vhost_dev() {
+	local d
+
+	for d in /sys/bus/vhost/devices/*; do
+		case $(readlink -f "$d") in
+		*/"$dev_b"/*) echo "${d##*/}"; return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# netdev_under DIR: the network device below a sysfs device directory.
+netdev_under() {
+	local n
+
+	for n in "$1"/net/* "$1"/*/net/*; do
+		[ -e "$n" ] && { echo "${n##*/}"; return 0; }
+	done
+	return 1
+}
+
+frontend_netdev() {
+	netdev_under "/sys/bus/ntb/devices/$dev_a"
+}
+
+backend_netdev() {
+	netdev_under "/sys/bus/vhost/devices/$vdev"
+}
+
+carrier() {
+	[ "$(ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null)" = "$3" ]
+}
+
+carriers() {
+	carrier "$ns_a" "$if_a" "$1" && carrier "$ns_b" "$if_b" "$1"
+}
+
+# pinger NS ARGS...
+pinger() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" ping "$@"
+}
+
+ping_b() {
+	pinger "$ns_a" -q -c 3 -W 5 $addr_b
+}
+
+# transfer FILE FROM_NS TO_NS TO_ADDR: send FILE over TCP, print the
+# sha256 of what arrived.
+transfer() {
+	local srv
+
+	timeout 120 ip netns exec "$3" python3 - "$4" > "$tmp/recv.sum" <<-'EOF' &
+	import hashlib, socket, sys
+	s = socket.create_server((sys.argv[1], 5203))
+	s.settimeout(60)
+	c, _ = s.accept()
+	c.settimeout(60)
+	h = hashlib.sha256()
+	while True:
+	    b = c.recv(1 << 16)
+	    if not b:
+	        break
+	    h.update(b)
+	print(h.hexdigest())
+	EOF
+	srv=$!
+
+	timeout 120 ip netns exec "$2" python3 - "$4" "$1" <<-'EOF'
+	import socket, sys, time
+	for i in range(100):
+	    try:
+	        c = socket.create_connection((sys.argv[1], 5203), timeout=60)
+	        break
+	    except OSError:
+	        time.sleep(0.1)
+	with open(sys.argv[2], 'rb') as f:
+	    c.sendfile(f)
+	c.close()
+	EOF
+	wait $srv && cat "$tmp/recv.sum"
+}
+
+# iperf NAME [iperf3 client args]: a TCP run from a to b; prints Mbit/s.
+iperf() {
+	local name=$1 bps
+
+	shift
+	timeout 60 ip netns exec "$ns_b" iperf3 -s -1 -B $addr_b > /dev/null 2>&1 &
+	echo $! >> "$tmp/pids"
+	busywait 10 eval 'ip netns exec $ns_b cat /proc/net/tcp | grep -q ":1451 .* 0A "'
+	if ! timeout 60 ip netns exec "$ns_a" iperf3 -c $addr_b \
+		-t "$iperf_time" -J "$@" > "$tmp/iperf.json" 2>&1; then
+		sed 's/^/# /' "$tmp/iperf.json"
+		fail "$name"
+		return
+	fi
+	bps=$(python3 -c 'import json, sys
+print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' \
+		"$tmp/iperf.json")
+	echo "# $name: $((${bps:-0} / 1000000)) Mbit/s"
+	check "$name" test "${bps:-0}" -gt 0
+}
+
+# ethstat NS IFACE NAME: one ethtool -S counter (there may be no ethtool).
+ethstat() {
+	ip netns exec "$1" python3 - "$2" "$3" <<-'EOF'
+	import array, fcntl, socket, struct, sys
+	SIOCETHTOOL, GSSET_INFO, GSTRINGS, GSTATS, SS_STATS = 0x8946, 0x37, 0x1b, 0x1d, 1
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	def call(data):
+	    buf = array.array('B', data)
+	    ifr = struct.pack('16sP', sys.argv[1].encode(), buf.buffer_info()[0])
+	    fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifr)
+	    return buf.tobytes()
+	info = call(struct.pack('IIQI', GSSET_INFO, 0, 1 << SS_STATS, 0))
+	n = struct.unpack_from('I', info, 16)[0]
+	raw = call(struct.pack('III', GSTRINGS, SS_STATS, n) + bytes(32 * n))
+	names = [raw[12 + 32 * i:44 + 32 * i].split(b'\0')[0].decode() for i in range(n)]
+	raw = call(struct.pack('II', GSTATS, n) + bytes(8 * n))
+	print(dict(zip(names, struct.unpack_from('%dQ' % n, raw, 8)))[sys.argv[2]])
+	EOF
+}
+
+# channels NS IFACE N: use N queue pairs (ethtool -L IFACE combined N).
+channels() {
+	ip netns exec "$1" python3 - "$2" "$3" <<-'EOF'
+	import array, fcntl, socket, struct, sys
+	SIOCETHTOOL, GCHANNELS, SCHANNELS = 0x8946, 0x3c, 0x3d
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	def call(data):
+	    buf = array.array('B', data)
+	    ifr = struct.pack('16sP', sys.argv[1].encode(), buf.buffer_info()[0])
+	    fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifr)
+	    return buf.tobytes()
+	ch = list(struct.unpack('9I', call(struct.pack('9I', GCHANNELS, *[0] * 8))))
+	ch[0], ch[8] = SCHANNELS, int(sys.argv[2])
+	call(struct.pack('9I', *ch))
+	EOF
+}
+
+# bind_client: bind vhost_bus_net to the device vhost_ntb registered.
+bind_client() {
+	busywait 10 vhost_dev > /dev/null || return 1
+	vdev=$(vhost_dev)
+	mkdir "$configfs/vhost/$vdev" &&
+	echo vhost_bus_net > "$configfs/vhost/$vdev/client"
+}
+
+setup() {
+	mod_load virtio_ntb || return 1
+	# The NTB bus gave both sides to virtio_ntb: side 1 is the backend.
+	echo "$dev_b" > /sys/bus/ntb/drivers/virtio_ntb/unbind || return 1
+	mod_load vhost_ntb || return 1
+	mod_load vhost_bus_net || return 1
+	bind_client
+}
+
+# ends_up: move whichever end (re)appeared in this namespace into its own
+# and configure it, then wait for both carriers.
+ends_up() {
+	local n
+
+	busywait 30 eval 'ip -n $ns_a link show $if_a > /dev/null 2>&1 ||
+			  frontend_netdev > /dev/null' || return 1
+	busywait 30 eval 'ip -n $ns_b link show $if_b > /dev/null 2>&1 ||
+			  backend_netdev > /dev/null' || return 1
+	if n=$(frontend_netdev); then
+		if_a=$n
+		ip link set "$if_a" netns "$ns_a" &&
+		ip -n "$ns_a" addr add $addr_a/24 dev "$if_a" &&
+		ip -n "$ns_a" link set "$if_a" up || return 1
+	fi
+	if n=$(backend_netdev); then
+		if_b=$n
+		ip link set "$if_b" netns "$ns_b" &&
+		ip -n "$ns_b" addr add $addr_b/24 dev "$if_b" &&
+		ip -n "$ns_b" link set "$if_b" up || return 1
+	fi
+	echo "# frontend $if_a, backend $if_b"
+	busywait 30 carriers 1
+}
+
+# background_traffic: iperf3 from a to b, until stop_traffic.
+background_traffic() {
+	timeout 60 ip netns exec "$ns_b" iperf3 -s -1 -B $addr_b > /dev/null 2>&1 &
+	echo $! >> "$tmp/pids"
+	busywait 10 eval 'ip netns exec $ns_b cat /proc/net/tcp | grep -q ":1451 .* 0A "'
+	timeout 60 ip netns exec "$ns_a" iperf3 -c $addr_b -t 30 > /dev/null 2>&1 &
+	echo $! >> "$tmp/pids"
+	sleep 2
+}
+
+stop_traffic() {
+	kill $(cat "$tmp/pids") 2>/dev/null
+	wait 2>/dev/null
+	: > "$tmp/pids"
+}
+
+recovers() {
+	check "$1: both ends come back" ends_up
+	check "$1: ping" ping_b
+	check "$1: 16 MiB arrive intact" \
+		test "$(transfer "$tmp/data" "$ns_a" "$ns_b" $addr_b)" = "$sum"
+}
+
+# corrupt_ring: the frontend's receive queues say more buffers are
+# available than their rings hold. The rings are the first things
+# virtio_ntb allocates in its window, from offset 4096, two pages each
+# (256 entries), in queue order; the driver ring is 4096 bytes into a
+# ring, its index 2 bytes into that. Receive queue q is queue 2q.
+corrupt_ring() {
+	python3 - "$sim/info" <<-'EOF'
+	import os, re, struct, sys
+	info = open(sys.argv[1]).read().split('side 1:')[0]
+	for phys, xlat in re.findall(r'mw\d+: phys (\S+) .* xlat \S+\+(\S+)', info):
+	    if int(xlat, 16):
+	        break
+	fd = os.open('/dev/mem', os.O_RDWR | os.O_SYNC)
+	for q in range(4):
+	    addr = int(phys, 16) + 4096 + 2 * q * 8192 + 4096 + 2
+	    idx = struct.unpack('<H', os.pread(fd, 2, addr))[0]
+	    os.pwrite(fd, struct.pack('<H', (idx + 0x4000) & 0xffff), addr)
+	    print('# receive queue %d: avail index %d at %#x' % (q, idx, addr))
+	EOF
+}
+
+# mtu_tests: the frontend takes the MTU the device offers; both ends
+# change it, and packets of exactly the MTU pass unfragmented.
+mtu_tests() {
+	local mtu
+
+	mtu=$(ip -n "$ns_a" -o link show "$if_a" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+	echo "# frontend MTU ${mtu:-?}"
+	check "MTU: the frontend takes the offered 65535" test "${mtu:-0}" = 65535
+	check "MTU: more than offered is refused" \
+		eval '! ip -n $ns_a link set $if_a mtu 65536 2> /dev/null'
+	for mtu in 1500 9000 65535; do
+		ip -n "$ns_a" link set "$if_a" mtu $mtu &&
+		ip -n "$ns_b" link set "$if_b" mtu $mtu
+		check "MTU $mtu: a ping of exactly $mtu bytes, not fragmented" \
+			pinger "$ns_a" -q -c 2 -W 5 -M do -s $((mtu - 28)) $addr_b
+		check "MTU $mtu: one byte more is refused" \
+			eval '! pinger $ns_a -q -c 1 -W 2 -M do -s $((mtu - 27)) \
+				$addr_b > /dev/null 2>&1'
+	done
+	check "MTU 1500: 16 MiB backend to frontend arrive intact" \
+		eval 'ip -n $ns_a link set $if_a mtu 1500 &&
+		      ip -n $ns_b link set $if_b mtu 1500 &&
+		      test "$(transfer "$tmp/data" "$ns_b" "$ns_a" $addr_a)" = "$sum"'
+	ip -n "$ns_a" link set "$if_a" mtu 65535
+	ip -n "$ns_b" link set "$if_b" mtu 65535
+}
+
+ring_tests() {
+	local msg='broken ring, device needs reset'
+	local before
+
+	before=$(dmesg | grep -c "$msg")
+	# Keep the frontend from touching its rings, then lie in one.
+	ip -n "$ns_a" link set "$if_a" down
+	if ! corrupt_ring; then
+		fail "corrupted ring: write the frontend's ring"
+		return
+	fi
+	# Something to send makes the backend read the ring.
+	pinger "$ns_b" -q -c 3 -W 1 $addr_a > /dev/null 2>&1
+	check "corrupted ring: the device needs a reset" \
+		busywait 20 eval 'test "$(dmesg | grep -c "$msg")" -gt "$before"'
+	recovers "corrupted ring"
+}
+
+data_tests() {
+	local q0 q1 vdir
+
+	ip netns add "$ns_a"
+	ip netns add "$ns_b"
+	check "both ends up" ends_up
+	check "ping from the frontend to the backend" ping_b
+
+	iperf "iperf3 TCP, frontend to backend, ${iperf_time} s"
+	iperf "iperf3 TCP, backend to frontend, ${iperf_time} s" -R
+
+	head -c $((16 << 20)) /dev/urandom > "$tmp/data"
+	sum=$(sha256sum < "$tmp/data")
+	sum=${sum%% *}
+	check "16 MiB frontend to backend arrive intact (sha256)" \
+		test "$(transfer "$tmp/data" "$ns_a" "$ns_b" $addr_b)" = "$sum"
+	check "16 MiB backend to frontend arrive intact (sha256)" \
+		test "$(transfer "$tmp/data" "$ns_b" "$ns_a" $addr_a)" = "$sum"
+
+	# Eight flows from the backend spread over the queue pairs.
+	check "the frontend uses two queue pairs" channels "$ns_a" "$if_a" 2
+	iperf "iperf3 TCP, backend to frontend, 8 streams" -R -P 8
+	q0=$(ethstat "$ns_b" "$if_b" q0_to_frontend_packets)
+	q1=$(ethstat "$ns_b" "$if_b" q1_to_frontend_packets)
+	echo "# packets to the frontend: pair 0 ${q0:-?}, pair 1 ${q1:-?}"
+	check "traffic on two queue pairs" test "${q0:-0}" -gt 0 -a "${q1:-0}" -gt 0
+	echo "# from the frontend, pair 0:" \
+	     "$(ethstat "$ns_b" "$if_b" q0_from_frontend_packets) packets," \
+	     "$(ethstat "$ns_b" "$if_b" q0_from_frontend_copies) copies," \
+	     "$(ethstat "$ns_b" "$if_b" q0_from_frontend_kicks) kicks"
+
+	mtu_tests
+	ring_tests
+
+	# Pull the cable under traffic, plug it back.
+	background_traffic
+	echo N > "$sim/link"
+	check "link down: the backend's carrier goes off" \
+		busywait 20 carrier "$ns_b" "$if_b" 0
+	check "link down: the frontend's device goes away" \
+		busywait 20 eval '! ip -n $ns_a link show $if_a > /dev/null 2>&1'
+	stop_traffic
+	echo Y > "$sim/link"
+	recovers "link flap"
+
+	# The frontend resets the device under traffic: unbind virtio-net.
+	background_traffic
+	vdir=$(readlink -f /sys/bus/ntb/devices/"$dev_a"/virtio*)
+	echo "${vdir##*/}" > /sys/bus/virtio/drivers/virtio_net/unbind
+	check "frontend reset: the backend's carrier goes off" \
+		busywait 20 carrier "$ns_b" "$if_b" 0
+	stop_traffic
+	echo "${vdir##*/}" > /sys/bus/virtio/drivers/virtio_net/bind
+	recovers "frontend reset"
+
+	# Unload and reload each side under traffic.
+	background_traffic
+	mod_unload virtio_ntb
+	stop_traffic
+	mod_load virtio_ntb
+	recovers "virtio_ntb reload"
+
+	background_traffic
+	mod_unload vhost_bus_net
+	stop_traffic
+	mod_load vhost_bus_net
+	recovers "vhost_bus_net reload"
+
+	# The backend's NTB device goes away under traffic with the client
+	# bound; the configfs directory outlives it, and holds vhost_ntb.
+	background_traffic
+	echo "$dev_b" > /sys/bus/ntb/drivers/vhost_ntb/unbind
+	check "vhost_ntb unbound: the frontend's device goes away" \
+		busywait 20 eval '! ip -n $ns_a link show $if_a > /dev/null 2>&1'
+	stop_traffic
+	check "vhost_ntb unbound: its configfs directory answers -ENODEV" \
+		eval '! echo vhost_bus_net 2> /dev/null > $configfs/vhost/$vdev/client'
+	rmdir "$configfs/vhost/$vdev"
+	vdev=
+	check "vhost_ntb unload" mod_unload vhost_ntb
+	check "vhost_ntb reload, bind the client" \
+		eval 'mod_load vhost_ntb && bind_client'
+	recovers "vhost_ntb reload"
+}
+
+# --- Main ------------------------------------------------------------------
+
+echo "TAP version 13"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "# must be run as root"
+	exit $ksft_skip
+fi
+mountpoint -q "$debugfs" || mount -t debugfs none "$debugfs"
+mountpoint -q "$configfs" || mount -t configfs none "$configfs"
+if [ ! -r "$sim/info" ]; then
+	echo "# no simulated NTB pair: boot with memmap=SIZE\$BASE ntb_hw_sim.mem=SIZE@BASE"
+	exit $ksft_skip
+fi
+if [ ! -d "$configfs/vhost" ]; then
+	echo "# no vhost bus configfs (CONFIG_VHOST_BUS_CONFIGFS)"
+	exit $ksft_skip
+fi
+for tool in ip iperf3 python3 sha256sum; do
+	if ! command -v $tool > /dev/null; then
+		echo "# $tool is missing"
+		exit $ksft_skip
+	fi
+done
+# The MTU checks set the Don't Fragment bit: iputils ping, not busybox's.
+if ! ping -V > /dev/null 2>&1; then
+	echo "# ping from iputils is missing"
+	exit $ksft_skip
+fi
+
+dev_a=$(sed -n 's/^side 0: \([^ ]*\) .*/\1/p' "$sim/info")
+dev_b=$(sed -n 's/^side 1: \([^ ]*\) .*/\1/p' "$sim/info")
+echo "# pair0: frontend $dev_a, backend $dev_b"
+
+tmp=$(mktemp -d)
+trap cleanup EXIT
+splats_before=$(splats)
+
+# The NTB bus binds any client to every device: nothing else may be loaded.
+mod_unload $clients $modules
+
+if ! setup; then
+	fail "load virtio_ntb, vhost_ntb, vhost_bus_net and bind them"
+else
+	ok "load virtio_ntb, vhost_ntb, vhost_bus_net and bind them"
+	data_tests
+fi
+
+ip netns del "$ns_a" 2>/dev/null
+ip netns del "$ns_b" 2>/dev/null
+check "unbind the client" rmdir "$configfs/vhost/$vdev"
+vdev=
+check "unload the modules" mod_unload $modules
+check "no NTB client left bound" \
+	test ! -e "/sys/bus/ntb/devices/$dev_a/driver" -a \
+	     ! -e "/sys/bus/ntb/devices/$dev_b/driver"
+check "no kernel warning during the test" test "$(splats)" = "$splats_before"
+
+echo "1..$num"
+[ $failed = 0 ]
