@@ -785,7 +785,6 @@ out_unlock:
 
 /* --- kicks ---------------------------------------------------------------- */
 
-
 static void vbnet_kick(struct vhost_bus_vq *vq)
 {
 	struct vbnet *vbnet = vhost_get_drvdata(vq->vdev);

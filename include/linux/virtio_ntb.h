@@ -204,9 +204,8 @@ static inline unsigned int virtio_ntb_db_bits(u64 valid)
  * Return: the size to use, a power of 2, or 0 if no window reaches
  * VIRTIO_NTB_MIN_WINDOW.
  */
-static inline resource_size_t virtio_ntb_largest_window(struct ntb_dev *ntb,
-							 resource_size_t max,
-							 int *widx)
+static inline resource_size_t
+virtio_ntb_largest_window(struct ntb_dev *ntb, resource_size_t max, int *widx)
 {
 	resource_size_t addr_align, size_align, size_max, best = 0;
 	int i;
@@ -266,6 +265,7 @@ static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
 	u32 version;
 
 	hello->echo = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_ECHO);
+	/* The echo before what the peer wrote ahead of it. */
 	rmb();
 	version = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_VERSION);
 	hello->session = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_SESSION);
