@@ -474,6 +474,7 @@ static int vbnet_poll(struct napi_struct *napi, int budget)
  * once the packet is complete (virtio 1.2, 5.1.6.4).
  */
 struct vbnet_rx_state {
+	unsigned int max;	/* chains the packet may take */
 	unsigned int chains;	/* taken, in &vbnet_pair.used */
 	u32 len;		/* bytes written into the last one */
 	int copies;
@@ -483,18 +484,10 @@ struct vbnet_rx_state {
 static int vbnet_rx_take(struct vbnet_pair *pair, struct vbnet_rx_state *st)
 {
 	struct vhost_bus_vq *vq = pair->rxvq;
-	unsigned int max = 1;
 	u16 head;
 	int ret;
 
-	/*
-	 * virtio-net refills its ring once half of it is free: a packet
-	 * waiting for more than half the ring could wait for ever.
-	 */
-	if (vhost_bus_has_feature(pair->vbnet->vdev, VIRTIO_NET_F_MRG_RXBUF))
-		max = min_t(unsigned int, VBNET_RX_CHAINS,
-			    vq->vrh.vring.num / 2);
-	if (st->chains == max)
+	if (st->chains == st->max)
 		return -EMSGSIZE;
 	ret = vbnet_getdesc(pair->vbnet, vq, NULL, &pair->wiov, &head);
 	if (ret <= 0)
@@ -575,7 +568,7 @@ static int vbnet_rx_skb(struct vbnet_pair *pair, struct sk_buff *skb,
 	struct vbnet *vbnet = pair->vbnet;
 	struct vhost_bus_vq *vq = pair->rxvq;
 	struct virtio_net_hdr_mrg_rxbuf hdr = {};
-	struct vbnet_rx_state st = {};
+	struct vbnet_rx_state st = { .max = 1 };
 	bool csum = vhost_bus_has_feature(vbnet->vdev,
 					  VIRTIO_NET_F_GUEST_CSUM);
 	bool mergeable = vhost_bus_has_feature(vbnet->vdev,
@@ -587,6 +580,13 @@ static int vbnet_rx_skb(struct vbnet_pair *pair, struct sk_buff *skb,
 	if (virtio_net_hdr_from_skb(skb, &hdr.hdr, true, csum, 0))
 		return -EINVAL;
 	hdr.num_buffers = vbnet_cpu_to_virtio16(1);
+	/*
+	 * virtio-net refills its ring once half of it is free: a packet
+	 * waiting for more than half the ring could wait for ever.
+	 */
+	if (mergeable)
+		st.max = min_t(unsigned int, VBNET_RX_CHAINS,
+			       vq->vrh.vring.num / 2);
 
 	err = vbnet_rx_take(pair, &st);
 	if (err)

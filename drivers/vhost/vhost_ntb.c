@@ -17,7 +17,6 @@
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/ntb.h>
-#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/vhost_bus.h>
 #include <linux/virtio_config.h>
@@ -578,23 +577,17 @@ static int vhost_ntb_connect(struct vhost_ntb *vntb, u32 window)
 
 static void vhost_ntb_hello(struct vhost_ntb *vntb)
 {
-	struct virtio_ntb_hello hello = {
-		.db_bits = vntb->db_bits,
-		.window = FIELD_PREP(VIRTIO_NTB_WINDOW_INDEX, vntb->widx) |
-			  FIELD_PREP(VIRTIO_NTB_WINDOW_PAGES,
-				     vntb->win_size / VIRTIO_NTB_WINDOW_UNIT),
-	};
+	struct virtio_ntb_hello hello;
 
 	lockdep_assert_held(&vntb->lock);
 
 	memset(vntb->win, 0, VIRTIO_NTB_CTRL_SIZE);
-	do {
-		vntb->session = get_random_u32();
-	} while (!vntb->session);
+	virtio_ntb_new_hello(&hello, vntb->db_bits, vntb->widx,
+			     vntb->win_size);
+	vntb->session = hello.session;
 	vntb->peer_session = 0;
 	vntb->mismatch = false;
 
-	hello.session = vntb->session;
 	virtio_ntb_announce(vntb->ntb, VIRTIO_NTB_ROLE_BACKEND, &hello);
 }
 

@@ -20,7 +20,6 @@
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/ntb.h>
-#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -861,25 +860,19 @@ err_unmap:
 
 static void virtio_ntb_hello(struct virtio_ntb *vntb)
 {
-	struct virtio_ntb_hello hello = {
-		.db_bits = vntb->db_bits,
-		.window = FIELD_PREP(VIRTIO_NTB_WINDOW_INDEX, vntb->widx) |
-			  FIELD_PREP(VIRTIO_NTB_WINDOW_PAGES,
-				     vntb->win_size / VIRTIO_NTB_WINDOW_UNIT),
-	};
+	struct virtio_ntb_hello hello;
 
 	lockdep_assert_held(&vntb->lock);
 
 	/* Step 1: a clean device block and a new session. */
 	memset(vntb->win, 0, VIRTIO_NTB_CTRL_SIZE);
-	do {
-		vntb->session = get_random_u32();
-	} while (!vntb->session);
+	virtio_ntb_new_hello(&hello, vntb->db_bits, vntb->widx,
+			     vntb->win_size);
+	vntb->session = hello.session;
 	vntb->peer_session = 0;
 	vntb->mismatch = false;
 
 	/* Step 2 */
-	hello.session = vntb->session;
 	virtio_ntb_announce(vntb->ntb, VIRTIO_NTB_ROLE_FRONTEND, &hello);
 }
 

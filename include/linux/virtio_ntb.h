@@ -18,6 +18,7 @@
 #include <linux/build_bug.h>
 #include <linux/log2.h>
 #include <linux/ntb.h>
+#include <linux/random.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
@@ -220,6 +221,30 @@ virtio_ntb_largest_window(struct ntb_dev *ntb, resource_size_t max, int *widx)
 	if (best)
 		best = min_t(resource_size_t, rounddown_pow_of_two(best), max);
 	return best < VIRTIO_NTB_MIN_WINDOW ? 0 : best;
+}
+
+/**
+ * virtio_ntb_new_hello() - what a host announces in a new link session
+ * @hello: filled in, with a new non-zero session number.
+ * @db_bits: the doorbell bits the host receives.
+ * @widx: the index of its inbound window.
+ * @win_size: the window's size, a multiple of VIRTIO_NTB_WINDOW_UNIT.
+ *
+ * Step 1 of the handshake, but for the control block, which the caller
+ * zeroes.
+ */
+static inline void virtio_ntb_new_hello(struct virtio_ntb_hello *hello,
+					unsigned int db_bits, int widx,
+					resource_size_t win_size)
+{
+	hello->db_bits = db_bits;
+	hello->window = FIELD_PREP(VIRTIO_NTB_WINDOW_INDEX, widx) |
+			FIELD_PREP(VIRTIO_NTB_WINDOW_PAGES,
+				   win_size / VIRTIO_NTB_WINDOW_UNIT);
+	hello->echo = 0;
+	do {
+		hello->session = get_random_u32();
+	} while (!hello->session);
 }
 
 /**
