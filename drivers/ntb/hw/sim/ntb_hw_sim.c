@@ -573,7 +573,7 @@ static int ntb_sim_check_trans(struct ntb_sim_side *side, struct ntb_sim_mw *mw,
 
 	if (!IS_ALIGNED(addr, addr_align) || !size ||
 	    !IS_ALIGNED(size, size_align) || size > size_max)
-		return ntb_sim_reject(side, "mw%d: %pad+%pa not aligned to %pa, or size not a multiple of %pa up to %pa\n",
+		return ntb_sim_reject(side, "mw%d: %pad+%pa misaligned (%pa, %pa, max %pa)\n",
 				      widx, &addr, &size, &addr_align,
 				      &size_align, &size_max);
 

@@ -114,8 +114,10 @@ static void ntb_sim_test_use_profile(struct kunit *test, const char *name)
 	KUNIT_ASSERT_NOT_NULL(test, profile);
 	for (i = 0; i < NTB_SIM_SIDES; i++)
 		ntb_clear_ctx(&t->side[i]->ntb);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-			ntb_sim_test_restore_profile, pair));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  ntb_sim_test_restore_profile,
+						  pair));
 	KUNIT_ASSERT_EQ(test, 0, ntb_sim_set_profile(pair, profile));
 	for (i = 0; i < NTB_SIM_SIDES; i++) {
 		KUNIT_ASSERT_PTR_EQ(test, t->side[i]->ntb.ops, profile->ops);
