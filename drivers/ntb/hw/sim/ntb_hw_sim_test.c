@@ -633,6 +633,8 @@ static void ntb_sim_test_align(struct kunit *test)
 	size = mw->size;
 	rejected = atomic_read(&t->side[0]->rejected);
 
+	/* ntb_mw_get_align() needs the link. */
+	ntb_sim_test_link_up(test);
 	KUNIT_ASSERT_EQ(test, 0, ntb_mw_get_align(ntb, 0, 1, &addr_align,
 						  &size_align, &size_max));
 	KUNIT_EXPECT_EQ(test, addr_align, size);

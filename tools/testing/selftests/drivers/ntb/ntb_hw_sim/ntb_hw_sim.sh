@@ -370,7 +370,7 @@ both_links() {
 # messages) are dropped, reads of the peer's registers return all ones,
 # and the simulator counts both. Then plug it back.
 tool_link_down() {
-	local ta=$1 tb=$2 d0 o0 d1 o1 writes=1 reads=0 val v0 v1 rc=0
+	local ta=$1 tb=$2 d0 o0 d1 o1 writes=1 reads=0 got v0 v1 rc=0
 
 	read -r d0 o0 <<< "$(lost)"
 	echo N > "$sim/link"
@@ -379,12 +379,12 @@ tool_link_down() {
 
 	if has_spads; then
 		echo 0x1234 > "$tb/spad0" && echo 0x5678 > "$ta/peer0/spad0" &&
-		get val "$tb/spad0" || rc=1
-		[ "$((val))" = $((0x1234)) ] ||
-			{ echo "# a scratchpad write crossed the link: $val"; rc=1; }
-		get val "$ta/peer0/spad0" || rc=1
-		[ "$((val))" = $((0xffffffff)) ] ||
-			{ echo "# peer scratchpad reads $val, not all ones"; rc=1; }
+		get got "$tb/spad0" || rc=1
+		[ "$((got))" = $((0x1234)) ] ||
+			{ echo "# a scratchpad write crossed the link: $got"; rc=1; }
+		get got "$ta/peer0/spad0" || rc=1
+		[ "$((got))" = $((0xffffffff)) ] ||
+			{ echo "# peer scratchpad reads $got, not all ones"; rc=1; }
 		writes=$((writes + 1))
 		reads=$((reads + 1))
 	fi
