@@ -22,10 +22,18 @@
  * the same memory, so the inbound translation must be that memory. Window k
  * is sized and placed in the pool so that the pool's allocator puts a
  * buffer of the window's size exactly there, whatever the order in which a
- * client allocates its windows; see ntb_sim_init_pair(). mw_set_trans()
- * accepts only that address, and a doorbell, scratchpad or message index
- * out of range is refused: a misbehaving client gets an error, never a
- * write outside the region.
+ * client allocates its windows; see ntb_sim_init_pair(). A translation
+ * must be aligned as ntb_mw_get_align() says, and must be that address; a
+ * doorbell, scratchpad or message index out of range is refused: a
+ * misbehaving client gets an error, never a write outside the region.
+ * When a translation is cleared, the window is filled with all ones.
+ *
+ * The sim is not kinder than hardware. With the link down, what crosses
+ * it (peer scratchpads, peer doorbells, messages) is lost: writes are
+ * dropped and reads return all ones, and both are counted. A profile gives
+ * a pair the operation set of a kind of hardware: all of them, those of
+ * Intel, AMD and Switchtec NTBs (scratchpads, no messages), or those of
+ * IDT switches (messages, no scratchpads, translation set by the peer).
  *
  * Doorbell, message and link events are delivered from an irq_work, that
  * is from hard interrupt context, like the interrupt handler of a real
@@ -53,6 +61,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/ntb.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
@@ -81,6 +90,9 @@
 /* Message status: inbound bits from 0, outbound (failed) bits from 16. */
 #define NTB_SIM_MSG_OUT_SHIFT	16
 
+/* What a window holds once its translation is cleared: all ones. */
+#define NTB_SIM_POISON		0xff
+
 /*
  * Bus addresses of the windows: far from any CPU physical address, so
  * that ioremap() of a bus address fails and a bus address used as a
@@ -100,6 +112,17 @@ enum ntb_sim_side_index {
 	NTB_SIM_USD,		/* port 0, NTB_TOPO_B2B_USD */
 	NTB_SIM_DSD,		/* port 1, NTB_TOPO_B2B_DSD */
 	NTB_SIM_SIDES,
+};
+
+/**
+ * struct ntb_sim_profile - the operation set of a kind of NTB hardware
+ * @name:	name, for the profile parameter and the debugfs "profile" file.
+ * @ops:	the operations; those the hardware does not have are NULL, so
+ *		that clients see them missing.
+ */
+struct ntb_sim_profile {
+	const char			*name;
+	const struct ntb_dev_ops	*ops;
 };
 
 /**
@@ -127,6 +150,7 @@ struct ntb_sim_mw {
  * @pdev:		its PCI function, while bound.
  * @pool_phys:		CPU physical address of its part of the region.
  * @pool_bus:		bus address of the same memory.
+ * @pool_virt:		the sim's own mapping of it, to poison windows.
  * @guard:		first page of the pool, held so that windows' buffers
  *			land in their windows (see ntb_sim_init_pair()).
  * @guard_dma:		bus address of @guard.
@@ -145,6 +169,12 @@ struct ntb_sim_mw {
  * @irq_work:		delivers @events in hard interrupt context.
  * @rejected:		operations refused for bad arguments.
  * @db_irqs:		doorbell interrupts delivered, for comparing clients.
+ * @dropped:		writes across the link (peer scratchpads, doorbells,
+ *			messages) dropped because the link was down.
+ * @all_ones:		reads across the link answered with all ones because
+ *			the link was down.
+ * @poisoned:		windows filled with all ones when their translation
+ *			was cleared.
  *
  * Fields from @registered to @msg are protected by the pair's lock.
  */
@@ -155,6 +185,7 @@ struct ntb_sim_side {
 	struct pci_dev		*pdev;
 	phys_addr_t		pool_phys;
 	dma_addr_t		pool_bus;
+	void			*pool_virt;
 	void			*guard;
 	dma_addr_t		guard_dma;
 	struct ntb_sim_mw	mw[NTB_SIM_MAX_MW];
@@ -175,6 +206,9 @@ struct ntb_sim_side {
 	struct irq_work		irq_work;
 	atomic_t		rejected;
 	atomic64_t		db_irqs;
+	atomic64_t		dropped;
+	atomic64_t		all_ones;
+	atomic64_t		poisoned;
 };
 
 /**
@@ -183,6 +217,7 @@ struct ntb_sim_side {
  * @lock:	protects the link state and the state of both sides.
  * @cable:	the cable is plugged in; the debugfs "link" knob.
  * @link_up:	the link is up: cable plugged, enabled on both sides.
+ * @profile:	its operation set; changed only while both sides are unbound.
  * @side:	the two NTB devices.
  * @dbgfs:	its debugfs directory.
  */
@@ -191,6 +226,7 @@ struct ntb_sim_pair {
 	spinlock_t		lock;	/* link, and both sides' state */
 	bool			cable;
 	bool			link_up;
+	const struct ntb_sim_profile *profile;
 	struct ntb_sim_side	side[NTB_SIM_SIDES];
 	struct dentry		*dbgfs;
 };
@@ -200,6 +236,7 @@ struct ntb_sim_pair {
  * @sysdata:	x86 PCI bus data, for a PCI domain of its own.
  * @root:	parent of the PCI host bridge.
  * @region:	the reserved region, as requested.
+ * @virt:	the sim's mapping of the region, to poison windows.
  * @busn:	bus number range of the PCI bus.
  * @bus:	the PCI bus, one function per side.
  * @dbgfs:	debugfs directory.
@@ -212,6 +249,7 @@ struct ntb_sim {
 #endif
 	struct device		*root;
 	struct resource		*region;
+	void			*virt;
 	struct resource		busn;
 	struct pci_bus		*bus;
 	struct dentry		*dbgfs;
@@ -277,6 +315,15 @@ static int link_width = NTB_WIDTH_4;
 module_param(link_width, int, 0444);
 MODULE_PARM_DESC(link_width, "Lanes reported for the link (default 4)");
 
+static char *profile;
+module_param(profile, charp, 0444);
+MODULE_PARM_DESC(profile, "Operation set of the pairs: full (default), intel (also AMD, Switchtec: scratchpads, no messages) or idt (messages, no scratchpads, translation by the peer)");
+
+static const struct ntb_sim_profile *ntb_sim_boot_profile;
+
+/* Serialises profile changes, which unbind and bind a pair's functions. */
+static DEFINE_MUTEX(ntb_sim_profile_lock);
+
 static inline struct ntb_sim_side *to_ntb_sim_side(const struct ntb_dev *ntb)
 {
 	return container_of(ntb, struct ntb_sim_side, ntb);
@@ -313,6 +360,21 @@ static __printf(2, 3) int ntb_sim_reject(struct ntb_sim_side *side,
 	va_end(args);
 
 	return -EINVAL;
+}
+
+/*
+ * Whether an access to the peer's registers reaches them. It crosses the
+ * link: with the link down, hardware drops a write, and completes a read
+ * with all ones, which the caller returns. Either is counted.
+ */
+static bool ntb_sim_reaches_peer(struct ntb_sim_side *side, bool write)
+{
+	if (READ_ONCE(side->pair->link_up))
+		return true;
+
+	atomic64_inc(write ? &side->dropped : &side->all_ones);
+
+	return false;
 }
 
 /*
@@ -365,7 +427,7 @@ static void ntb_sim_link_update(struct ntb_sim_pair *pair)
 	if (up == pair->link_up)
 		return;
 
-	pair->link_up = up;
+	WRITE_ONCE(pair->link_up, up);
 	for (i = 0; i < NTB_SIM_SIDES; i++)
 		ntb_sim_raise(&pair->side[i], NTB_SIM_EV_LINK);
 }
@@ -455,9 +517,23 @@ static int ntb_sim_mw_count(struct ntb_dev *ntb, int pidx)
 }
 
 /*
- * A translation must cover the whole window: the window is also where the
- * pool's allocator puts a buffer of that size and alignment.
+ * The translation address is aligned to the window's size, as on Intel
+ * and AMD NTBs, whose windows are BARs. The size must be the window's
+ * too, where Intel would take any size: the window is also where the
+ * pool's allocator puts a buffer of that size and alignment, and a
+ * smaller buffer would land elsewhere. ntb_sim_check_trans() enforces
+ * both.
  */
+static void ntb_sim_mw_align(const struct ntb_sim_mw *mw,
+			     resource_size_t *addr_align,
+			     resource_size_t *size_align,
+			     resource_size_t *size_max)
+{
+	*addr_align = mw->size;
+	*size_align = mw->size;
+	*size_max = mw->size;
+}
+
 static int ntb_sim_mw_get_align(struct ntb_dev *ntb, int pidx, int widx,
 				resource_size_t *addr_align,
 				resource_size_t *size_align,
@@ -466,16 +542,91 @@ static int ntb_sim_mw_get_align(struct ntb_dev *ntb, int pidx, int widx,
 	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
 	struct ntb_sim_mw *mw = ntb_sim_get_mw(side, pidx, widx);
 
+	resource_size_t a, s, m;
+
 	if (!mw)
 		return ntb_sim_reject(side, "no window %d for peer %d\n",
 				      widx, pidx);
 
+	ntb_sim_mw_align(mw, &a, &s, &m);
 	if (addr_align)
-		*addr_align = mw->size;
+		*addr_align = a;
 	if (size_align)
-		*size_align = mw->size;
+		*size_align = s;
 	if (size_max)
-		*size_max = mw->size;
+		*size_max = m;
+
+	return 0;
+}
+
+/*
+ * A translation is checked as hardware checks it, against what
+ * ntb_mw_get_align() reports, then against what the sim can do: the one
+ * translation that leads to the window's memory. Both are -EINVAL.
+ */
+static int ntb_sim_check_trans(struct ntb_sim_side *side, struct ntb_sim_mw *mw,
+			       int widx, dma_addr_t addr, resource_size_t size)
+{
+	resource_size_t addr_align, size_align, size_max;
+
+	ntb_sim_mw_align(mw, &addr_align, &size_align, &size_max);
+
+	if (!IS_ALIGNED(addr, addr_align) || !size ||
+	    !IS_ALIGNED(size, size_align) || size > size_max)
+		return ntb_sim_reject(side, "mw%d: %pad+%pa misaligned (%pa, %pa, max %pa)\n",
+				      widx, &addr, &size, &addr_align,
+				      &size_align, &size_max);
+
+	if (addr != mw->bus)
+		return ntb_sim_reject(side, "mw%d: %pad is not the window's memory %pad\n",
+				      widx, &addr, &mw->bus);
+
+	return 0;
+}
+
+/*
+ * Set or clear the translation of @owner's inbound window @widx, for
+ * @side: the window's own side, or its peer where the peer translates
+ * (IDT). Address 0 and size 0 clear it, as the clear operations do.
+ *
+ * Once cleared, the window leads nowhere: on hardware the peer's reads
+ * through it complete with all ones and its writes are dropped. The sim
+ * cannot stop the peer's CPU accesses (the peer mapped the memory itself),
+ * so it takes the buffer's data away instead: the window is filled with
+ * all ones, and a client that still reads it, or reads what it did not
+ * get through a live translation, sees that.
+ */
+static int ntb_sim_translate(struct ntb_sim_side *side,
+			     struct ntb_sim_side *owner, int pidx, int widx,
+			     dma_addr_t addr, resource_size_t size)
+{
+	struct ntb_sim_mw *mw = ntb_sim_get_mw(owner, pidx, widx);
+	struct ntb_sim_pair *pair = side->pair;
+	resource_size_t was;
+	unsigned long flags;
+	int ret;
+
+	if (!mw)
+		return ntb_sim_reject(side, "no window %d for peer %d\n",
+				      widx, pidx);
+
+	if (addr || size) {
+		ret = ntb_sim_check_trans(side, mw, widx, addr, size);
+		if (ret)
+			return ret;
+	}
+
+	spin_lock_irqsave(&pair->lock, flags);
+	was = mw->xlat_size;
+	mw->xlat_addr = addr;
+	mw->xlat_size = size;
+	spin_unlock_irqrestore(&pair->lock, flags);
+
+	if (was && !size) {
+		memset(owner->pool_virt + (mw->bus - owner->pool_bus),
+		       NTB_SIM_POISON, mw->size);
+		atomic64_inc(&owner->poisoned);
+	}
 
 	return 0;
 }
@@ -484,48 +635,34 @@ static int ntb_sim_mw_set_trans(struct ntb_dev *ntb, int pidx, int widx,
 				dma_addr_t addr, resource_size_t size)
 {
 	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
-	struct ntb_sim_mw *mw = ntb_sim_get_mw(side, pidx, widx);
-	struct ntb_sim_pair *pair = side->pair;
-	unsigned long flags;
 
-	if (!mw)
-		return ntb_sim_reject(side, "no window %d for peer %d\n",
-				      widx, pidx);
-
-	if (!size || addr < mw->bus || size > mw->size ||
-	    addr - mw->bus > mw->size - size)
-		return ntb_sim_reject(side, "mw%d: %pad+%pa outside the window %pad+%pa\n",
-				      widx, &addr, &size, &mw->bus, &mw->size);
-
-	if (addr != mw->bus || size != mw->size)
-		return ntb_sim_reject(side, "mw%d: %pad+%pa not aligned to %pa\n",
-				      widx, &addr, &size, &mw->size);
-
-	spin_lock_irqsave(&pair->lock, flags);
-	mw->xlat_addr = addr;
-	mw->xlat_size = size;
-	spin_unlock_irqrestore(&pair->lock, flags);
-
-	return 0;
+	return ntb_sim_translate(side, side, pidx, widx, addr, size);
 }
 
 static int ntb_sim_mw_clear_trans(struct ntb_dev *ntb, int pidx, int widx)
 {
 	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
-	struct ntb_sim_mw *mw = ntb_sim_get_mw(side, pidx, widx);
-	struct ntb_sim_pair *pair = side->pair;
-	unsigned long flags;
 
-	if (!mw)
-		return ntb_sim_reject(side, "no window %d for peer %d\n",
-				      widx, pidx);
+	return ntb_sim_translate(side, side, pidx, widx, 0, 0);
+}
 
-	spin_lock_irqsave(&pair->lock, flags);
-	mw->xlat_addr = 0;
-	mw->xlat_size = 0;
-	spin_unlock_irqrestore(&pair->lock, flags);
+/*
+ * IDT: a side translates its outbound window to the buffer the peer
+ * allocated, with the address the peer sent it.
+ */
+static int ntb_sim_peer_mw_set_trans(struct ntb_dev *ntb, int pidx, int widx,
+				     u64 addr, resource_size_t size)
+{
+	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
 
-	return 0;
+	return ntb_sim_translate(side, side->peer, pidx, widx, addr, size);
+}
+
+static int ntb_sim_peer_mw_clear_trans(struct ntb_dev *ntb, int pidx, int widx)
+{
+	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
+
+	return ntb_sim_translate(side, side->peer, pidx, widx, 0, 0);
 }
 
 static int ntb_sim_peer_mw_count(struct ntb_dev *ntb)
@@ -533,7 +670,12 @@ static int ntb_sim_peer_mw_count(struct ntb_dev *ntb)
 	return mw_count;
 }
 
-/* An outbound window maps the peer's inbound window of the same index. */
+/*
+ * An outbound window maps the peer's inbound window of the same index.
+ * The client maps it itself, once, so the sim cannot gate what goes
+ * through the mapping: with the link down, or no translation, stores still
+ * reach the peer's memory. See "Link down" in ntb_hw_sim.rst.
+ */
 static int ntb_sim_peer_mw_get_addr(struct ntb_dev *ntb, int widx,
 				    phys_addr_t *base, resource_size_t *size)
 {
@@ -574,6 +716,8 @@ static int ntb_sim_db_ring(struct ntb_sim_side *side, struct ntb_sim_side *dst,
 	ret = ntb_sim_db_check(side, bits);
 	if (ret)
 		return ret;
+	if (dst != side && !ntb_sim_reaches_peer(side, true))
+		return 0;
 
 	spin_lock_irqsave(&pair->lock, flags);
 	dst->db |= bits;
@@ -594,6 +738,8 @@ static int ntb_sim_db_write(struct ntb_sim_side *side, struct ntb_sim_side *dst,
 	ret = ntb_sim_db_check(side, bits);
 	if (ret)
 		return ret;
+	if (dst != side && !ntb_sim_reaches_peer(side, true))
+		return 0;
 
 	spin_lock_irqsave(&pair->lock, flags);
 	if (!mask) {
@@ -612,14 +758,18 @@ static int ntb_sim_db_write(struct ntb_sim_side *side, struct ntb_sim_side *dst,
 	return 0;
 }
 
-static u64 ntb_sim_db_get(struct ntb_sim_side *side, bool mask)
+static u64 ntb_sim_db_get(struct ntb_sim_side *side, struct ntb_sim_side *src,
+			  bool mask)
 {
 	struct ntb_sim_pair *pair = side->pair;
 	unsigned long flags;
 	u64 val;
 
+	if (src != side && !ntb_sim_reaches_peer(side, false))
+		return U64_MAX;
+
 	spin_lock_irqsave(&pair->lock, flags);
-	val = mask ? side->db_mask : side->db;
+	val = mask ? src->db_mask : src->db;
 	spin_unlock_irqrestore(&pair->lock, flags);
 
 	return val;
@@ -632,7 +782,9 @@ static u64 ntb_sim_db_valid_mask(struct ntb_dev *ntb)
 
 static u64 ntb_sim_db_read(struct ntb_dev *ntb)
 {
-	return ntb_sim_db_get(to_ntb_sim_side(ntb), false);
+	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
+
+	return ntb_sim_db_get(side, side, false);
 }
 
 static int ntb_sim_db_set(struct ntb_dev *ntb, u64 db_bits)
@@ -651,7 +803,9 @@ static int ntb_sim_db_clear(struct ntb_dev *ntb, u64 db_bits)
 
 static u64 ntb_sim_db_read_mask(struct ntb_dev *ntb)
 {
-	return ntb_sim_db_get(to_ntb_sim_side(ntb), true);
+	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
+
+	return ntb_sim_db_get(side, side, true);
 }
 
 static int ntb_sim_db_set_mask(struct ntb_dev *ntb, u64 db_bits)
@@ -670,7 +824,9 @@ static int ntb_sim_db_clear_mask(struct ntb_dev *ntb, u64 db_bits)
 
 static u64 ntb_sim_peer_db_read(struct ntb_dev *ntb)
 {
-	return ntb_sim_db_get(to_ntb_sim_side(ntb)->peer, false);
+	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
+
+	return ntb_sim_db_get(side, side->peer, false);
 }
 
 static int ntb_sim_peer_db_set(struct ntb_dev *ntb, u64 db_bits)
@@ -689,7 +845,9 @@ static int ntb_sim_peer_db_clear(struct ntb_dev *ntb, u64 db_bits)
 
 static u64 ntb_sim_peer_db_read_mask(struct ntb_dev *ntb)
 {
-	return ntb_sim_db_get(to_ntb_sim_side(ntb)->peer, true);
+	struct ntb_sim_side *side = to_ntb_sim_side(ntb);
+
+	return ntb_sim_db_get(side, side->peer, true);
 }
 
 static int ntb_sim_peer_db_set_mask(struct ntb_dev *ntb, u64 db_bits)
@@ -726,6 +884,8 @@ static u32 ntb_sim_spad_get(struct ntb_sim_side *side, struct ntb_sim_side *src,
 		ntb_sim_reject(side, "no scratchpad %d\n", sidx);
 		return 0;
 	}
+	if (src != side && !ntb_sim_reaches_peer(side, false))
+		return U32_MAX;
 
 	val = READ_ONCE(src->spad[sidx]);
 	/* Pairs with smp_mb() in ntb_sim_spad_put(). */
@@ -739,6 +899,8 @@ static int ntb_sim_spad_put(struct ntb_sim_side *side, struct ntb_sim_side *dst,
 {
 	if (sidx < 0 || sidx >= spad_count)
 		return ntb_sim_reject(side, "no scratchpad %d\n", sidx);
+	if (dst != side && !ntb_sim_reaches_peer(side, true))
+		return 0;
 
 	/* Order earlier accesses before the write, as writel() does. */
 	smp_mb();
@@ -788,7 +950,9 @@ static int ntb_sim_peer_spad_write(struct ntb_dev *ntb, int pidx, int sidx,
  * Message registers, as on IDT switches: a message sets an inbound status
  * bit of the receiver, and cannot be overwritten until that bit is
  * cleared; a message that finds the register full sets an outbound status
- * bit of the sender instead and fails with -EBUSY.
+ * bit of the sender instead and fails with -EBUSY. With the link down, a
+ * message is lost and sets the outbound bit too, which is all IDT's driver
+ * can tell its client.
  */
 
 static int ntb_sim_msg_count(struct ntb_dev *ntb)
@@ -908,11 +1072,13 @@ static int ntb_sim_peer_msg_write(struct ntb_dev *ntb, int pidx, int midx,
 	out_bit = in_bit << NTB_SIM_MSG_OUT_SHIFT;
 
 	spin_lock_irqsave(&pair->lock, flags);
-	if (peer->msg_sts & in_bit) {
+	if (!ntb_sim_reaches_peer(side, true) || peer->msg_sts & in_bit) {
+		/* Lost, or refused by a full register. */
 		side->msg_sts |= out_bit;
 		if (out_bit & ~side->msg_mask)
 			ntb_sim_raise(side, NTB_SIM_EV_MSG);
-		ret = -EBUSY;
+		if (pair->link_up)
+			ret = -EBUSY;
 	} else {
 		peer->msg[midx] = msg;
 		peer->msg_sts |= in_bit;
@@ -924,44 +1090,95 @@ static int ntb_sim_peer_msg_write(struct ntb_dev *ntb, int pidx, int midx,
 	return ret;
 }
 
-static const struct ntb_dev_ops ntb_sim_ops = {
-	.link_is_up		= ntb_sim_link_is_up,
-	.link_enable		= ntb_sim_link_enable,
-	.link_disable		= ntb_sim_link_disable,
-	.mw_count		= ntb_sim_mw_count,
-	.mw_get_align		= ntb_sim_mw_get_align,
+/* Link, windows and local doorbells: what every profile has. */
+#define NTB_SIM_COMMON_OPS						\
+	.link_is_up		= ntb_sim_link_is_up,			\
+	.link_enable		= ntb_sim_link_enable,			\
+	.link_disable		= ntb_sim_link_disable,			\
+	.mw_count		= ntb_sim_mw_count,			\
+	.mw_get_align		= ntb_sim_mw_get_align,			\
+	.peer_mw_count		= ntb_sim_peer_mw_count,		\
+	.peer_mw_get_addr	= ntb_sim_peer_mw_get_addr,		\
+	.db_valid_mask		= ntb_sim_db_valid_mask,		\
+	.db_read		= ntb_sim_db_read,			\
+	.db_clear		= ntb_sim_db_clear,			\
+	.db_set_mask		= ntb_sim_db_set_mask,			\
+	.db_clear_mask		= ntb_sim_db_clear_mask,		\
+	.peer_db_set		= ntb_sim_peer_db_set
+
+#define NTB_SIM_SPAD_OPS						\
+	.spad_count		= ntb_sim_spad_count,			\
+	.spad_read		= ntb_sim_spad_read,			\
+	.spad_write		= ntb_sim_spad_write,			\
+	.peer_spad_read		= ntb_sim_peer_spad_read,		\
+	.peer_spad_write	= ntb_sim_peer_spad_write
+
+#define NTB_SIM_MSG_OPS							\
+	.msg_count		= ntb_sim_msg_count,			\
+	.msg_inbits		= ntb_sim_msg_inbits_op,		\
+	.msg_outbits		= ntb_sim_msg_outbits_op,		\
+	.msg_read_sts		= ntb_sim_msg_read_sts,			\
+	.msg_clear_sts		= ntb_sim_msg_clear_sts,		\
+	.msg_set_mask		= ntb_sim_msg_set_mask,			\
+	.msg_clear_mask		= ntb_sim_msg_clear_mask,		\
+	.msg_read		= ntb_sim_msg_read,			\
+	.peer_msg_write		= ntb_sim_peer_msg_write
+
+/* Every operation a two-port NTB can have. */
+static const struct ntb_dev_ops ntb_sim_full_ops = {
+	NTB_SIM_COMMON_OPS,
+	NTB_SIM_SPAD_OPS,
+	NTB_SIM_MSG_OPS,
 	.mw_set_trans		= ntb_sim_mw_set_trans,
 	.mw_clear_trans		= ntb_sim_mw_clear_trans,
-	.peer_mw_count		= ntb_sim_peer_mw_count,
-	.peer_mw_get_addr	= ntb_sim_peer_mw_get_addr,
-	.db_valid_mask		= ntb_sim_db_valid_mask,
-	.db_read		= ntb_sim_db_read,
 	.db_set			= ntb_sim_db_set,
-	.db_clear		= ntb_sim_db_clear,
 	.db_read_mask		= ntb_sim_db_read_mask,
-	.db_set_mask		= ntb_sim_db_set_mask,
-	.db_clear_mask		= ntb_sim_db_clear_mask,
 	.peer_db_read		= ntb_sim_peer_db_read,
-	.peer_db_set		= ntb_sim_peer_db_set,
 	.peer_db_clear		= ntb_sim_peer_db_clear,
 	.peer_db_read_mask	= ntb_sim_peer_db_read_mask,
 	.peer_db_set_mask	= ntb_sim_peer_db_set_mask,
 	.peer_db_clear_mask	= ntb_sim_peer_db_clear_mask,
-	.spad_count		= ntb_sim_spad_count,
-	.spad_read		= ntb_sim_spad_read,
-	.spad_write		= ntb_sim_spad_write,
-	.peer_spad_read		= ntb_sim_peer_spad_read,
-	.peer_spad_write	= ntb_sim_peer_spad_write,
-	.msg_count		= ntb_sim_msg_count,
-	.msg_inbits		= ntb_sim_msg_inbits_op,
-	.msg_outbits		= ntb_sim_msg_outbits_op,
-	.msg_read_sts		= ntb_sim_msg_read_sts,
-	.msg_clear_sts		= ntb_sim_msg_clear_sts,
-	.msg_set_mask		= ntb_sim_msg_set_mask,
-	.msg_clear_mask		= ntb_sim_msg_clear_mask,
-	.msg_read		= ntb_sim_msg_read,
-	.peer_msg_write		= ntb_sim_peer_msg_write,
 };
+
+/*
+ * Intel, AMD and Switchtec NTBs: scratchpads, no message registers, no
+ * access to the peer's doorbell register but ringing it, inbound
+ * translation cleared by setting it to 0.
+ */
+static const struct ntb_dev_ops ntb_sim_intel_ops = {
+	NTB_SIM_COMMON_OPS,
+	NTB_SIM_SPAD_OPS,
+	.mw_set_trans		= ntb_sim_mw_set_trans,
+};
+
+/*
+ * IDT switches: message registers, no scratchpads, and the translation
+ * of a window is set by the peer, on its outbound side.
+ */
+static const struct ntb_dev_ops ntb_sim_idt_ops = {
+	NTB_SIM_COMMON_OPS,
+	NTB_SIM_MSG_OPS,
+	.peer_mw_set_trans	= ntb_sim_peer_mw_set_trans,
+	.peer_mw_clear_trans	= ntb_sim_peer_mw_clear_trans,
+	.db_read_mask		= ntb_sim_db_read_mask,
+};
+
+static const struct ntb_sim_profile ntb_sim_profiles[] = {
+	{ .name = "full",	.ops = &ntb_sim_full_ops },
+	{ .name = "intel",	.ops = &ntb_sim_intel_ops },
+	{ .name = "idt",	.ops = &ntb_sim_idt_ops },
+};
+
+static const struct ntb_sim_profile *ntb_sim_find_profile(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ntb_sim_profiles); i++)
+		if (sysfs_streq(name, ntb_sim_profiles[i].name))
+			return &ntb_sim_profiles[i];
+
+	return NULL;
+}
 
 /* debugfs */
 
@@ -973,6 +1190,7 @@ static int ntb_sim_info_show(struct seq_file *s, void *unused)
 	unsigned long flags;
 	int i, w;
 
+	seq_printf(s, "profile %s\n", READ_ONCE(pair->profile)->name);
 	for (i = 0; i < NTB_SIM_SIDES; i++) {
 		struct ntb_sim_side *side = &pair->side[i];
 
@@ -1001,6 +1219,11 @@ static int ntb_sim_info_show(struct seq_file *s, void *unused)
 		seq_printf(s, "  rejected %d\n", atomic_read(&side->rejected));
 		seq_printf(s, "  doorbell interrupts %lld\n",
 			   atomic64_read(&side->db_irqs));
+		seq_printf(s, "  link down: dropped writes %lld, all-ones reads %lld\n",
+			   atomic64_read(&side->dropped),
+			   atomic64_read(&side->all_ones));
+		seq_printf(s, "  poisoned windows %lld\n",
+			   atomic64_read(&side->poisoned));
 	}
 
 	if (ntb_sim_link_is_up(&pair->side[NTB_SIM_USD].ntb, &speed, &width))
@@ -1050,6 +1273,87 @@ static const struct file_operations ntb_sim_cable_fops = {
 	.llseek	= default_llseek,
 };
 
+/*
+ * Give a pair another operation set: unplug both functions (their
+ * clients are removed), and plug them back.
+ */
+static int ntb_sim_set_profile(struct ntb_sim_pair *pair,
+			       const struct ntb_sim_profile *profile)
+{
+	struct pci_dev *pdev[NTB_SIM_SIDES];
+	int i, ret = 0;
+
+	mutex_lock(&ntb_sim_profile_lock);
+	for (i = 0; i < NTB_SIM_SIDES; i++)
+		pdev[i] = pci_get_slot(ntb_sim->bus, PCI_DEVFN(pair->index, i));
+	for (i = 0; i < NTB_SIM_SIDES; i++)
+		if (pdev[i])
+			device_release_driver(&pdev[i]->dev);
+
+	WRITE_ONCE(pair->profile, profile);
+
+	for (i = 0; i < NTB_SIM_SIDES; i++) {
+		if (!pdev[i])
+			continue;
+		if (device_attach(&pdev[i]->dev) < 0 ||
+		    !READ_ONCE(pair->side[i].registered))
+			ret = -EIO;
+		pci_dev_put(pdev[i]);
+	}
+	mutex_unlock(&ntb_sim_profile_lock);
+
+	return ret;
+}
+
+static int ntb_sim_profile_show(struct seq_file *s, void *unused)
+{
+	struct ntb_sim_pair *pair = s->private;
+
+	seq_printf(s, "%s\n", READ_ONCE(pair->profile)->name);
+
+	return 0;
+}
+
+static int ntb_sim_profile_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, ntb_sim_profile_show, inode->i_private);
+}
+
+static ssize_t ntb_sim_profile_write(struct file *file,
+				     const char __user *ubuf, size_t count,
+				     loff_t *ppos)
+{
+	struct ntb_sim_pair *pair = file_inode(file)->i_private;
+	const struct ntb_sim_profile *profile;
+	char buf[16];
+	int ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+
+	profile = ntb_sim_find_profile(buf);
+	if (!profile) {
+		pr_err("pair%u: profile is full, intel or idt\n", pair->index);
+		return -EINVAL;
+	}
+
+	ret = ntb_sim_set_profile(pair, profile);
+
+	return ret ?: count;
+}
+
+static const struct file_operations ntb_sim_profile_fops = {
+	.owner		= THIS_MODULE,
+	.open		= ntb_sim_profile_open,
+	.read		= seq_read,
+	.write		= ntb_sim_profile_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 static void ntb_sim_debugfs_init(struct ntb_sim *sim)
 {
 	char name[16];
@@ -1065,6 +1369,8 @@ static void ntb_sim_debugfs_init(struct ntb_sim *sim)
 				    &ntb_sim_cable_fops);
 		debugfs_create_file("info", 0400, pair->dbgfs, pair,
 				    &ntb_sim_info_fops);
+		debugfs_create_file("profile", 0600, pair->dbgfs, pair,
+				    &ntb_sim_profile_fops);
 	}
 }
 
@@ -1193,7 +1499,7 @@ static int ntb_sim_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	side->ntb.pdev = pdev;
 	side->ntb.topo = PCI_FUNC(pdev->devfn) == NTB_SIM_USD ?
 			 NTB_TOPO_B2B_USD : NTB_TOPO_B2B_DSD;
-	side->ntb.ops = &ntb_sim_ops;
+	side->ntb.ops = READ_ONCE(pair->profile)->ops;
 	pci_set_drvdata(pdev, side);
 
 	ret = ntb_register_device(&side->ntb);
@@ -1286,6 +1592,7 @@ static void ntb_sim_init_pair(struct ntb_sim *sim, struct ntb_sim_pair *pair,
 	pair->index = index;
 	spin_lock_init(&pair->lock);
 	pair->cable = true;
+	pair->profile = ntb_sim_boot_profile;
 
 	for (i = 0; i < NTB_SIM_SIDES; i++) {
 		struct ntb_sim_side *side = &pair->side[i];
@@ -1294,10 +1601,14 @@ static void ntb_sim_init_pair(struct ntb_sim *sim, struct ntb_sim_pair *pair,
 		side->pair = pair;
 		side->peer = &pair->side[!i];
 		side->pool_phys = base + n * pool_size;
+		side->pool_virt = sim->virt + n * pool_size;
 		side->pool_bus = NTB_SIM_BUS_BASE + n * NTB_SIM_BUS_STRIDE;
 		init_irq_work(&side->irq_work, ntb_sim_irq_work);
 		atomic_set(&side->rejected, 0);
 		atomic64_set(&side->db_irqs, 0);
+		atomic64_set(&side->dropped, 0);
+		atomic64_set(&side->all_ones, 0);
+		atomic64_set(&side->poisoned, 0);
 
 		for (w = 0; w < mw_count; w++) {
 			resource_size_t off = mw_size << w;
@@ -1325,6 +1636,13 @@ static int ntb_sim_parse_mem(phys_addr_t *base, resource_size_t *size)
 
 static int ntb_sim_check_params(void)
 {
+	ntb_sim_boot_profile = profile ? ntb_sim_find_profile(profile) :
+					 &ntb_sim_profiles[0];
+	if (!ntb_sim_boot_profile) {
+		pr_err("profile=%s: full, intel or idt\n", profile);
+		return -EINVAL;
+	}
+
 	if (!pairs || pairs > NTB_SIM_MAX_PAIRS ||
 	    !mw_count || mw_count > NTB_SIM_MAX_MW ||
 	    spad_count > NTB_SIM_MAX_SPAD ||
@@ -1463,13 +1781,20 @@ static int __init ntb_sim_init(void)
 		goto err_free;
 	}
 
+	/* Write-combining, as the DMA pool maps it. */
+	sim->virt = memremap(base, need, MEMREMAP_WC);
+	if (!sim->virt) {
+		ret = -ENOMEM;
+		goto err_release;
+	}
+
 	for (i = 0; i < sim->npairs; i++)
 		ntb_sim_init_pair(sim, &sim->pairs[i], i, base);
 
 	sim->root = root_device_register(NTB_SIM_NAME);
 	if (IS_ERR(sim->root)) {
 		ret = PTR_ERR(sim->root);
-		goto err_release;
+		goto err_unmap;
 	}
 
 	ret = pci_register_driver(&ntb_sim_pci_driver);
@@ -1489,6 +1814,8 @@ err_driver:
 	pci_unregister_driver(&ntb_sim_pci_driver);
 err_root:
 	root_device_unregister(sim->root);
+err_unmap:
+	memunmap(sim->virt);
 err_release:
 	release_mem_region(base, need);
 err_free:
@@ -1508,6 +1835,7 @@ static void __exit ntb_sim_exit(void)
 	ntb_sim_remove_bus(sim);
 	pci_unregister_driver(&ntb_sim_pci_driver);
 	root_device_unregister(sim->root);
+	memunmap(sim->virt);
 	release_mem_region(sim->region->start, resource_size(sim->region));
 	kfree(sim);
 }

@@ -81,6 +81,52 @@ static void ntb_sim_test_sync(struct ntb_sim_test *t)
 		irq_work_sync(&t->side[i]->irq_work);
 }
 
+/* Enable the link on both sides; peer registers need it. */
+static void ntb_sim_test_link_up(struct kunit *test)
+{
+	struct ntb_sim_test *t = test->priv;
+	int i;
+
+	for (i = 0; i < NTB_SIM_SIDES; i++)
+		KUNIT_ASSERT_EQ(test, 0, ntb_link_enable(&t->side[i]->ntb,
+							 NTB_SPEED_AUTO,
+							 NTB_WIDTH_AUTO));
+	ntb_sim_test_sync(t);
+	KUNIT_ASSERT_EQ(test, ntb_link_is_up(&t->side[0]->ntb, NULL, NULL), 1);
+}
+
+static void ntb_sim_test_restore_profile(void *data)
+{
+	ntb_sim_set_profile(data, ntb_sim_boot_profile);
+}
+
+/*
+ * Replug pair 0 with the operations of profile @name, for the rest of the
+ * test; the fixture's contexts are set again on the new devices.
+ */
+static void ntb_sim_test_use_profile(struct kunit *test, const char *name)
+{
+	const struct ntb_sim_profile *profile = ntb_sim_find_profile(name);
+	struct ntb_sim_test *t = test->priv;
+	struct ntb_sim_pair *pair = t->side[0]->pair;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, profile);
+	for (i = 0; i < NTB_SIM_SIDES; i++)
+		ntb_clear_ctx(&t->side[i]->ntb);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  ntb_sim_test_restore_profile,
+						  pair));
+	KUNIT_ASSERT_EQ(test, 0, ntb_sim_set_profile(pair, profile));
+	for (i = 0; i < NTB_SIM_SIDES; i++) {
+		KUNIT_ASSERT_PTR_EQ(test, t->side[i]->ntb.ops, profile->ops);
+		KUNIT_ASSERT_EQ(test, 0, ntb_set_ctx(&t->side[i]->ntb,
+						     &t->ctx[i],
+						     &ntb_sim_test_ctx_ops));
+	}
+}
+
 static int ntb_sim_test_init(struct kunit *test)
 {
 	struct ntb_sim_test *t;
@@ -263,6 +309,7 @@ static void ntb_sim_test_db(struct kunit *test)
 	struct ntb_dev *a = &t->side[0]->ntb, *b = &t->side[1]->ntb;
 	u64 valid = ntb_db_valid_mask(a);
 
+	ntb_sim_test_link_up(test);
 	KUNIT_EXPECT_EQ(test, ntb_db_read_mask(b), valid);
 	KUNIT_EXPECT_EQ(test, 0, ntb_peer_db_set(a, BIT_ULL(1)));
 	ntb_sim_test_sync(t);
@@ -303,6 +350,7 @@ static void ntb_sim_test_spad(struct kunit *test)
 	struct ntb_dev *a = &t->side[0]->ntb, *b = &t->side[1]->ntb;
 	int i, n = ntb_spad_count(a);
 
+	ntb_sim_test_link_up(test);
 	KUNIT_ASSERT_GE(test, n, 16);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, 0, ntb_peer_spad_write(a, 0, i, 0xa0 + i));
@@ -334,6 +382,7 @@ static void ntb_sim_test_msg(struct kunit *test)
 	if (!ntb_msg_count(a))
 		kunit_skip(test, "messages are off (msg_count=0)");
 
+	ntb_sim_test_link_up(test);
 	KUNIT_EXPECT_EQ(test, 0, ntb_msg_clear_mask(b, BIT_ULL(0)));
 	KUNIT_EXPECT_EQ(test, 0, ntb_peer_msg_write(a, 0, 0, 0x1234));
 	ntb_sim_test_sync(t);
@@ -411,6 +460,242 @@ static void ntb_sim_test_link(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->not_hardirq), 0);
 }
 
+/*
+ * With the link down, what crosses it is lost, as on hardware: writes to
+ * the peer's scratchpads, doorbells and message registers are dropped,
+ * reads of its registers return all ones, and both are counted. Local
+ * registers still work; once the link is up, the same writes arrive.
+ */
+static void ntb_sim_test_link_down(struct kunit *test)
+{
+	struct ntb_sim_test *t = test->priv;
+	struct ntb_dev *a = &t->side[0]->ntb, *b = &t->side[1]->ntb;
+	s64 dropped = atomic64_read(&t->side[0]->dropped);
+	s64 all_ones = atomic64_read(&t->side[0]->all_ones);
+	int lost = 4;
+
+	KUNIT_ASSERT_EQ(test, ntb_link_is_up(a, NULL, NULL), 0);
+
+	KUNIT_EXPECT_EQ(test, 0, ntb_spad_write(b, 0, 0x1111));
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_spad_write(a, 0, 0, 0x2222));
+	KUNIT_EXPECT_EQ(test, ntb_spad_read(b, 0), 0x1111);
+	KUNIT_EXPECT_EQ(test, ntb_peer_spad_read(a, 0, 0), U32_MAX);
+
+	KUNIT_EXPECT_EQ(test, 0, ntb_db_clear_mask(b, BIT_ULL(1)));
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_db_set(a, BIT_ULL(1)));
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_db_set_mask(a, BIT_ULL(1)));
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_db_clear(a, BIT_ULL(1)));
+	ntb_sim_test_sync(t);
+	KUNIT_EXPECT_EQ(test, ntb_db_read(b), 0);
+	KUNIT_EXPECT_EQ(test, ntb_db_read_mask(b) & BIT_ULL(1), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->dbs[1]), 0);
+	KUNIT_EXPECT_EQ(test, ntb_peer_db_read(a), U64_MAX);
+
+	/* The local doorbell register is not across the link. */
+	KUNIT_EXPECT_EQ(test, 0, ntb_db_set(b, BIT_ULL(2)));
+	KUNIT_EXPECT_EQ(test, ntb_db_read(b), BIT_ULL(2));
+	KUNIT_EXPECT_EQ(test, 0, ntb_db_clear(b, BIT_ULL(2)));
+
+	if (ntb_msg_count(a)) {
+		KUNIT_EXPECT_EQ(test, 0, ntb_peer_msg_write(a, 0, 0, 0x3333));
+		KUNIT_EXPECT_EQ(test, ntb_msg_read_sts(b) & ntb_msg_inbits(b),
+				0);
+		KUNIT_EXPECT_NE(test, ntb_msg_read_sts(a) & ntb_msg_outbits(a),
+				0);
+		lost++;
+	}
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->side[0]->dropped),
+			dropped + lost);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&t->side[0]->all_ones),
+			all_ones + 2);
+
+	ntb_sim_test_link_up(test);
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_spad_write(a, 0, 0, 0x2222));
+	KUNIT_EXPECT_EQ(test, ntb_spad_read(b, 0), 0x2222);
+	KUNIT_EXPECT_EQ(test, ntb_peer_spad_read(a, 0, 0), 0x2222);
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_db_set(a, BIT_ULL(1)));
+	ntb_sim_test_sync(t);
+	KUNIT_EXPECT_EQ(test, ntb_db_read(b), BIT_ULL(1));
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->dbs[1]), 1);
+	KUNIT_EXPECT_EQ(test, 0, ntb_spad_write(b, 0, 0));
+}
+
+/*
+ * Clearing a translation fills the window with all ones, what reads
+ * through a window that leads nowhere return; setting one, or clearing a
+ * window that had none, leaves the memory alone.
+ */
+static void ntb_sim_test_poison(struct kunit *test)
+{
+	struct ntb_sim_test *t = test->priv;
+	struct ntb_sim_side *s1 = t->side[1];
+	struct ntb_sim_mw *mw = &s1->mw[0];
+	s64 poisoned = atomic64_read(&s1->poisoned);
+	void __iomem *peer_view;
+	resource_size_t size;
+	phys_addr_t phys;
+	dma_addr_t dma;
+	void *buf;
+
+	buf = dma_alloc_coherent(&s1->pdev->dev, mw->size, &dma, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_EQ(test, (u64)dma, (u64)mw->bus);
+	memset(buf, 0x5a, mw->size);
+
+	KUNIT_EXPECT_EQ(test, 0, ntb_mw_clear_trans(&s1->ntb, 0, 0));
+	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(buf, 0x5a, mw->size), NULL);
+	KUNIT_EXPECT_EQ(test, 0, ntb_mw_set_trans(&s1->ntb, 0, 0, dma,
+						  mw->size));
+	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(buf, 0x5a, mw->size), NULL);
+
+	KUNIT_EXPECT_EQ(test, 0, ntb_mw_clear_trans(&s1->ntb, 0, 0));
+	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(buf, NTB_SIM_POISON, mw->size),
+			    NULL);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s1->poisoned), poisoned + 1);
+
+	/* The peer, through its outbound window, reads all ones. */
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_mw_get_addr(&t->side[0]->ntb, 0,
+						      &phys, &size));
+	peer_view = ioremap_wc(phys, PAGE_SIZE);
+	KUNIT_EXPECT_NOT_NULL(test, peer_view);
+	if (peer_view) {
+		KUNIT_EXPECT_EQ(test, readl(peer_view), U32_MAX);
+		iounmap(peer_view);
+	}
+
+	dma_free_coherent(&s1->pdev->dev, mw->size, buf, dma);
+}
+
+/*
+ * Each profile has the operations of its hardware and no other: what the
+ * hardware lacks is NULL, so that clients see it missing.
+ */
+static void ntb_sim_test_profiles(struct kunit *test)
+{
+	const struct ntb_dev_ops *intel = ntb_sim_find_profile("intel")->ops;
+	const struct ntb_dev_ops *idt = ntb_sim_find_profile("idt")->ops;
+	struct ntb_sim_test *t = test->priv;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ntb_sim_profiles); i++)
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      ntb_dev_ops_is_valid(ntb_sim_profiles[i].ops),
+				      "profile %s", ntb_sim_profiles[i].name);
+
+	KUNIT_EXPECT_NOT_NULL(test, intel->spad_count);
+	KUNIT_EXPECT_NOT_NULL(test, intel->peer_spad_write);
+	KUNIT_EXPECT_NOT_NULL(test, intel->mw_set_trans);
+	KUNIT_EXPECT_NULL(test, intel->mw_clear_trans);
+	KUNIT_EXPECT_NULL(test, intel->peer_mw_set_trans);
+	KUNIT_EXPECT_NULL(test, intel->msg_count);
+	KUNIT_EXPECT_NULL(test, intel->peer_msg_write);
+	KUNIT_EXPECT_NULL(test, intel->db_set);
+	KUNIT_EXPECT_NULL(test, intel->peer_db_read);
+	KUNIT_EXPECT_NULL(test, intel->peer_db_clear);
+	KUNIT_EXPECT_NULL(test, intel->peer_db_read_mask);
+	KUNIT_EXPECT_NULL(test, intel->peer_db_set_mask);
+	KUNIT_EXPECT_NULL(test, intel->peer_db_clear_mask);
+
+	KUNIT_EXPECT_NULL(test, idt->spad_count);
+	KUNIT_EXPECT_NULL(test, idt->peer_spad_write);
+	KUNIT_EXPECT_NULL(test, idt->mw_set_trans);
+	KUNIT_EXPECT_NOT_NULL(test, idt->peer_mw_set_trans);
+	KUNIT_EXPECT_NOT_NULL(test, idt->msg_count);
+	KUNIT_EXPECT_NULL(test, idt->peer_db_set_mask);
+
+	/* A client of a replugged pair sees the profile's counts. */
+	ntb_sim_test_use_profile(test, "idt");
+	KUNIT_EXPECT_EQ(test, ntb_spad_count(&t->side[0]->ntb), 0);
+	KUNIT_EXPECT_GT(test, ntb_msg_count(&t->side[0]->ntb), 0);
+	ntb_sim_test_use_profile(test, "intel");
+	KUNIT_EXPECT_GT(test, ntb_spad_count(&t->side[0]->ntb), 0);
+	KUNIT_EXPECT_EQ(test, ntb_msg_count(&t->side[0]->ntb), 0);
+}
+
+/*
+ * Intel: a translation is aligned to the window's size, its BAR's, and a
+ * misaligned one is refused with -EINVAL; there is no clear operation,
+ * and setting 0 clears it.
+ */
+static void ntb_sim_test_align(struct kunit *test)
+{
+	struct ntb_sim_test *t = test->priv;
+	resource_size_t addr_align, size_align, size_max, size;
+	struct ntb_sim_mw *mw;
+	struct ntb_dev *ntb;
+	int rejected;
+	dma_addr_t bus;
+
+	ntb_sim_test_use_profile(test, "intel");
+	ntb = &t->side[0]->ntb;
+	mw = &t->side[0]->mw[1];
+	bus = mw->bus;
+	size = mw->size;
+	rejected = atomic_read(&t->side[0]->rejected);
+
+	/* ntb_mw_get_align() needs the link. */
+	ntb_sim_test_link_up(test);
+	KUNIT_ASSERT_EQ(test, 0, ntb_mw_get_align(ntb, 0, 1, &addr_align,
+						  &size_align, &size_max));
+	KUNIT_EXPECT_EQ(test, addr_align, size);
+	KUNIT_EXPECT_EQ(test, size_max, size);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			ntb_mw_set_trans(ntb, 0, 1, bus + PAGE_SIZE, size));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			ntb_mw_set_trans(ntb, 0, 1, bus + addr_align / 2,
+					 size));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			ntb_mw_set_trans(ntb, 0, 1, bus, size_align / 2));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			ntb_mw_set_trans(ntb, 0, 1, bus, size + size_align));
+	/* Aligned, but not where the window's memory is. */
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			ntb_mw_set_trans(ntb, 0, 1, bus + size, size));
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->side[0]->rejected), rejected + 5);
+	KUNIT_EXPECT_EQ(test, mw->xlat_size, 0);
+
+	KUNIT_EXPECT_EQ(test, 0, ntb_mw_set_trans(ntb, 0, 1, bus, size));
+	KUNIT_EXPECT_EQ(test, mw->xlat_size, size);
+	KUNIT_EXPECT_EQ(test, 0, ntb_mw_clear_trans(ntb, 0, 1));
+	KUNIT_EXPECT_EQ(test, mw->xlat_size, 0);
+}
+
+/*
+ * IDT: the peer sets a window's translation, on its outbound side, and
+ * is refused a misaligned one; a local translation is no operation; the
+ * peer's clear poisons the window.
+ */
+static void ntb_sim_test_peer_trans(struct kunit *test)
+{
+	struct ntb_sim_test *t = test->priv;
+	struct ntb_sim_side *s1 = t->side[1];
+	struct ntb_sim_mw *mw = &s1->mw[0];
+	struct ntb_dev *a;
+	s64 poisoned;
+
+	ntb_sim_test_use_profile(test, "idt");
+	a = &t->side[0]->ntb;
+	poisoned = atomic64_read(&s1->poisoned);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			ntb_peer_mw_set_trans(a, 0, 0, mw->bus + PAGE_SIZE,
+					      mw->size));
+	KUNIT_EXPECT_EQ(test, 0, ntb_mw_set_trans(&s1->ntb, 0, 0, mw->bus,
+						  mw->size));
+	KUNIT_EXPECT_EQ(test, mw->xlat_size, 0);
+
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_mw_set_trans(a, 0, 0, mw->bus,
+						       mw->size));
+	KUNIT_EXPECT_EQ(test, mw->xlat_size, mw->size);
+	KUNIT_EXPECT_EQ(test, 0, ntb_peer_mw_clear_trans(a, 0, 0));
+	KUNIT_EXPECT_EQ(test, mw->xlat_size, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&s1->poisoned), poisoned + 1);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    memchr_inv(s1->pool_virt + (mw->bus - s1->pool_bus),
+				       NTB_SIM_POISON, mw->size), NULL);
+}
+
 static struct kunit_case ntb_sim_test_cases[] = {
 	KUNIT_CASE(ntb_sim_test_mw_trans),
 	KUNIT_CASE(ntb_sim_test_mw_addr),
@@ -419,6 +704,11 @@ static struct kunit_case ntb_sim_test_cases[] = {
 	KUNIT_CASE(ntb_sim_test_spad),
 	KUNIT_CASE(ntb_sim_test_msg),
 	KUNIT_CASE(ntb_sim_test_link),
+	KUNIT_CASE(ntb_sim_test_link_down),
+	KUNIT_CASE(ntb_sim_test_poison),
+	KUNIT_CASE(ntb_sim_test_profiles),
+	KUNIT_CASE(ntb_sim_test_align),
+	KUNIT_CASE(ntb_sim_test_peer_trans),
 	{}
 };
 

@@ -2,18 +2,30 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # End-to-end test of the NTB clients on a software NTB device pair
-# (ntb_hw_sim), pair 0:
+# (ntb_hw_sim), pair 0, under each profile of the simulator (full; intel,
+# the operations of Intel, AMD and Switchtec NTBs; idt, those of IDT
+# switches), the pair replugged between them:
 #
 #  - the sequence of tools/testing/selftests/ntb/ntb_test.sh: ntb_tool
-#    (ports, link, doorbells, scratchpads, messages, memory windows, both
-#    ways), ntb_pingpong and ntb_perf; with -m, ntb_test.sh itself runs
-#    too (slow in an emulated guest: it forks for every register access);
+#    (ports, link, doorbells, scratchpads where the profile has them,
+#    messages where it has them, memory windows, both ways), ntb_pingpong
+#    and ntb_perf; with -m, ntb_test.sh itself runs too, under the boot
+#    profile (slow in an emulated guest: it forks for every register
+#    access);
 #  - the simulator's own behaviour: bus addresses, refused doorbells, link
-#    speed and width;
+#    speed and width, what is lost with the link down (peer scratchpads,
+#    doorbells, messages) and counted, windows poisoned when their
+#    translation is cleared;
 #  - ntb_transport and ntb_netdev, the two ends in two network namespaces:
 #    ping, iperf3 TCP, a transfer checked with sha256, the link pulled
 #    and plugged back while traffic flows, and the two modules unloaded
-#    under traffic and loaded again.
+#    under traffic and loaded again (full profile); ping, transfers and a
+#    link flap (intel profile); ntb_transport refusing a device without
+#    scratchpads (idt profile).
+#
+# The kernel log is checked after every step: a splat (BUG, WARNING,
+# KASAN, UBSAN, Oops, lockdep, hung task, soft lockup, RCU stall) fails
+# the step where it appeared.
 #
 # The kernel must be booted with a pair, for instance on x86:
 #
@@ -58,26 +70,60 @@ sim=$debugfs/ntb_hw_sim/pair0
 modules="ntb_netdev ntb_transport ntb_tool ntb_perf ntb_pingpong"
 ns_a=ntbsim-a-$$
 ns_b=ntbsim-b-$$
+profile=
+boot_profile=
 addr_a=192.168.253.1
 addr_b=192.168.253.2
 tmp=
 num=0
 failed=0
 
+# Kernel splats: BUG, WARNING, KASAN, UBSAN, Oops, lockdep, hung tasks,
+# soft lockups, RCU stalls.
+splat_re='BUG:|WARNING:|UBSAN:|KASAN:|KFENCE:|Oops|Call Trace:'
+splat_re+='|general protection fault|Kernel panic'
+splat_re+='|possible (recursive|circular) locking|inconsistent lock state'
+splat_re+='|suspicious RCU usage|blocked for more than|soft lockup'
+splat_re+='|rcu_.* detected stalls|self-detected stall'
+splats_seen=0
+
+splats() {
+	dmesg | grep -cE "$splat_re"
+}
+
+# splat_check STEP: a failure, with the messages, if the kernel logged a
+# splat since the last step.
+splat_check() {
+	local n
+
+	n=$(splats)
+	if [ "$n" -gt "$splats_seen" ]; then
+		num=$((num + 1))
+		failed=$((failed + 1))
+		echo "not ok $num - no kernel splat during: $*"
+		dmesg | grep -E "$splat_re" | tail -n +$((splats_seen + 1)) |
+			sed 's/^/# /'
+	fi
+	splats_seen=$n
+}
+
 ok() {
 	num=$((num + 1))
-	echo "ok $num - $*"
+	echo "ok $num - ${profile:+$profile: }$*"
+	splat_check "$@"
 }
 
 fail() {
 	num=$((num + 1))
 	failed=$((failed + 1))
-	echo "not ok $num - $*"
+	echo "not ok $num - ${profile:+$profile: }$*"
+	splat_check "$@"
 }
 
 skip() {
 	num=$((num + 1))
-	echo "ok $num - $* # SKIP"
+	echo "ok $num - ${profile:+$profile: }$* # SKIP"
+	splat_check "$@"
 }
 
 # check DESCRIPTION COMMAND...: one TAP line for the command's status.
@@ -171,21 +217,38 @@ cleanup() {
 	ip netns del "$ns_a" 2>/dev/null
 	ip netns del "$ns_b" 2>/dev/null
 	mod_unload $modules
+	# Other tests after this one expect the pair as it booted.
+	[ -n "$boot_profile" ] && echo "$boot_profile" > "$sim/profile"
 	[ -n "$tmp" ] && rm -rf "$tmp"
-}
-
-# Kernel warnings so far: KASAN, lockdep, UBSAN, WARN, BUG, Oops.
-splats() {
-	local re='BUG:|WARNING:|UBSAN:|KASAN:|Oops|Call Trace:'
-
-	re+='|possible (recursive|circular) locking|inconsistent lock state'
-	dmesg | grep -cE "$re"
 }
 
 # Operations the simulator refused, both sides.
 rejected() {
 	sed -n 's/^  rejected \([0-9]*\)$/\1/p' "$sim/info" |
 		awk '{ n += $1 } END { print n + 0 }'
+}
+
+# Writes dropped and reads answered with all ones because the link was
+# down, both sides: "DROPPED ALL_ONES".
+lost() {
+	sed -n 's/^  link down: dropped writes \([0-9]*\), all-ones reads \([0-9]*\)$/\1 \2/p' \
+		"$sim/info" | awk '{ d += $1; o += $2 } END { print d + 0, o + 0 }'
+}
+
+# What the profile has: scratchpads (not IDT), messages (not Intel).
+has_spads() {
+	[ "$profile" != idt ]
+}
+
+has_msgs() {
+	[ "$profile" != intel ]
+}
+
+# set_profile NAME: replug pair 0 with the operations of profile NAME.
+set_profile() {
+	echo "$1" > "$sim/profile" &&
+	[ "$(< "$sim/profile")" = "$1" ] &&
+	[ -e "/sys/bus/ntb/devices/$dev_a" ] && [ -e "/sys/bus/ntb/devices/$dev_b" ]
 }
 
 # --- The ntb_test.sh sequence, on ntb_tool, ntb_pingpong, ntb_perf --------
@@ -280,9 +343,73 @@ tool_mw() {
 	cmp -n 4096 "$tmp/page" "$lp/mw$w" ||
 		{ echo "# mw$w: the peer's writes do not arrive"; return 1; }
 
-	echo "$addr:0" > "$rp/peer_mw_trans$w" &&
-	echo 0 > "$lp/mw_trans$w" ||
-		{ echo "# mw$w: cannot free the window"; return 1; }
+	# Clearing the translation poisons the window: all ones. On IDT the
+	# peer holds the translation, elsewhere the window's side.
+	head -c $((size)) /dev/zero | tr '\0' '\377' > "$tmp/ones"
+	if [ "$profile" = idt ]; then
+		echo "$addr:0" > "$rp/peer_mw_trans$w" &&
+		cmp -n $((size)) "$tmp/ones" "$lp/mw$w" ||
+			{ echo "# mw$w: not poisoned once untranslated"; return 1; }
+		echo 0 > "$lp/mw_trans$w"
+	else
+		echo 0 > "$lp/mw_trans$w" &&
+		cmp -n $((size)) "$tmp/ones" "$rp/peer_mw$w" ||
+			{ echo "# mw$w: not poisoned once untranslated"; return 1; }
+		echo "$addr:0" > "$rp/peer_mw_trans$w"
+	fi || { echo "# mw$w: cannot free the window"; return 1; }
+}
+
+both_links() {
+	local a b
+
+	get a "$1/peer0/link" && get b "$2/peer0/link" &&
+	[ "$a" = "$3" ] && [ "$b" = "$3" ]
+}
+
+# Pull the cable: writes across the link (peer scratchpads, doorbells,
+# messages) are dropped, reads of the peer's registers return all ones,
+# and the simulator counts both. Then plug it back.
+tool_link_down() {
+	local ta=$1 tb=$2 d0 o0 d1 o1 writes=1 reads=0 got v0 v1 rc=0
+
+	read -r d0 o0 <<< "$(lost)"
+	echo N > "$sim/link"
+	busywait 10 both_links "$ta" "$tb" N ||
+		{ echo "# the link stays up"; echo Y > "$sim/link"; return 1; }
+
+	if has_spads; then
+		echo 0x1234 > "$tb/spad0" && echo 0x5678 > "$ta/peer0/spad0" &&
+		get got "$tb/spad0" || rc=1
+		[ "$((got))" = $((0x1234)) ] ||
+			{ echo "# a scratchpad write crossed the link: $got"; rc=1; }
+		get got "$ta/peer0/spad0" || rc=1
+		[ "$((got))" = $((0xffffffff)) ] ||
+			{ echo "# peer scratchpad reads $got, not all ones"; rc=1; }
+		writes=$((writes + 1))
+		reads=$((reads + 1))
+	fi
+
+	get v0 "$tb/db" && echo "s 0x1" > "$ta/peer_db" && get v1 "$tb/db" || rc=1
+	[ "$((v0))" = "$((v1))" ] ||
+		{ echo "# a doorbell rang across the link: $v0 -> $v1"; rc=1; }
+
+	if has_msgs; then
+		get v0 "$tb/msg_sts" && echo 0x77 > "$ta/peer0/msg0" &&
+		get v1 "$tb/msg_sts" || rc=1
+		[ "$((v0))" = "$((v1))" ] ||
+			{ echo "# a message crossed the link: $v0 -> $v1"; rc=1; }
+		writes=$((writes + 1))
+	fi
+
+	read -r d1 o1 <<< "$(lost)"
+	echo "# link down: $((d1 - d0)) writes dropped, $((o1 - o0)) reads all ones"
+	[ "$d1" -ge $((d0 + writes)) ] && [ "$o1" -ge $((o0 + reads)) ] ||
+		{ echo "# expected $writes dropped writes, $reads all-ones reads"; rc=1; }
+
+	echo Y > "$sim/link"
+	busywait 10 both_links "$ta" "$tb" Y || { echo "# the link stays down"; rc=1; }
+	[ -e "$tb/spad0" ] && echo 0 > "$tb/spad0"
+	return $rc
 }
 
 tool_tests() {
@@ -305,10 +432,20 @@ tool_tests() {
 
 	check "ntb_tool: doorbells $dev_a -> $dev_b" tool_db "$ta" "$tb"
 	check "ntb_tool: doorbells $dev_b -> $dev_a" tool_db "$tb" "$ta"
-	check "ntb_tool: scratchpads $dev_a -> $dev_b" tool_spad "$ta/peer0" "$tb/peer0"
-	check "ntb_tool: scratchpads $dev_b -> $dev_a" tool_spad "$tb/peer0" "$ta/peer0"
-	check "ntb_tool: messages $dev_a -> $dev_b" tool_msg "$ta/peer0" "$tb/peer0"
-	check "ntb_tool: messages $dev_b -> $dev_a" tool_msg "$tb/peer0" "$ta/peer0"
+	if has_spads; then
+		check "ntb_tool: scratchpads $dev_a -> $dev_b" tool_spad "$ta/peer0" "$tb/peer0"
+		check "ntb_tool: scratchpads $dev_b -> $dev_a" tool_spad "$tb/peer0" "$ta/peer0"
+	else
+		check "ntb_tool: no scratchpads" test ! -e "$ta/spad0" -a ! -e "$ta/peer0/spad0"
+	fi
+	if has_msgs; then
+		check "ntb_tool: messages $dev_a -> $dev_b" tool_msg "$ta/peer0" "$tb/peer0"
+		check "ntb_tool: messages $dev_b -> $dev_a" tool_msg "$tb/peer0" "$ta/peer0"
+	else
+		check "ntb_tool: no message registers" test ! -e "$ta/msg_sts" -a ! -e "$ta/peer0/msg0"
+	fi
+	check "sim: link down, from $dev_a: writes dropped, reads all ones, counted" \
+		tool_link_down "$ta" "$tb"
 
 	n=0
 	for w in "$ta"/peer0/mw_trans*; do
@@ -592,18 +729,43 @@ stop_background() {
 	rm -f "$tmp/pids"
 }
 
+# netdev_tests [quick]: quick is ping, transfers and a link flap without
+# traffic, for the profiles other than the full one.
 netdev_tests() {
-	local sum bps client
+	local quick=${1:-} sum bps client
 
 	ip netns add "$ns_a"
 	ip netns add "$ns_b"
 	if ! netdev_up; then
 		fail "ntb_netdev: a network device on each side, in a namespace"
+		ip netns del "$ns_a"
+		ip netns del "$ns_b"
+		mod_unload ntb_netdev ntb_transport
 		return
 	fi
 
 	check "ntb_netdev: carrier up on both ends" busywait 20 carriers 1
 	check "ntb_netdev: ping across the pair" ping_b
+
+	if [ -n "$quick" ]; then
+		head -c $((16 << 20)) /dev/urandom > "$tmp/data"
+		sum=$(sha256sum < "$tmp/data")
+		sum=${sum%% *}
+		check "ntb_netdev: 16 MiB over TCP arrive intact (sha256)" \
+			test "$(transfer "$tmp/data")" = "$sum"
+		echo N > "$sim/link"
+		check "link pulled: carrier down on both ends" busywait 10 carriers 0
+		echo Y > "$sim/link"
+		check "link plugged back: carrier up on both ends" \
+			busywait 20 carriers 1
+		check "ntb_netdev: ping after the link flap" ping_b
+		check "ntb_netdev: 16 MiB arrive intact after the link flap" \
+			test "$(transfer "$tmp/data")" = "$sum"
+		ip netns del "$ns_a"
+		ip netns del "$ns_b"
+		mod_unload ntb_netdev ntb_transport
+		return
+	fi
 
 	iperf_server
 	if timeout 60 ip netns exec "$ns_a" iperf3 -c $addr_b -t "$iperf_time" -J \
@@ -666,6 +828,19 @@ print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]
 	mod_unload ntb_netdev ntb_transport
 }
 
+# ntb_transport needs scratchpads, and a locally set translation: it must
+# leave an IDT-like pair alone.
+transport_refused() {
+	if ! mod_load ntb_transport; then
+		fail "load ntb_transport"
+		return
+	fi
+	check "ntb_transport: binds no device without scratchpads" \
+		test ! -e "/sys/bus/ntb/devices/$dev_a/driver" -a \
+		     ! -e "/sys/bus/ntb/devices/$dev_b/driver"
+	mod_unload ntb_transport
+}
+
 # --- Main ------------------------------------------------------------------
 
 echo "TAP version 13"
@@ -694,20 +869,38 @@ sed 's/^/# /' "$sim/info"
 tmp=$(mktemp -d)
 trap cleanup EXIT
 splats_before=$(splats)
+splats_seen=$splats_before
 
 # The NTB bus binds any client to every device: nothing else may be loaded.
 mod_unload $modules
 
-start=$SECONDS
-tool_tests
-echo "# ntb_tool: $((SECONDS - start)) s"
-start=$SECONDS
-pingpong_tests
-perf_tests
-echo "# ntb_pingpong, ntb_perf: $((SECONDS - start)) s"
-start=$SECONDS
-netdev_tests
-echo "# ntb_transport, ntb_netdev: $((SECONDS - start)) s"
+get boot_profile "$sim/profile" || boot_profile=
+for p in full intel idt; do
+	profile=
+	if ! check "pair0 replugged as $p" set_profile $p; then
+		continue
+	fi
+	profile=$p
+
+	start=$SECONDS
+	tool_tests
+	echo "# $profile: ntb_tool: $((SECONDS - start)) s"
+	start=$SECONDS
+	pingpong_tests
+	perf_tests
+	echo "# $profile: ntb_pingpong, ntb_perf: $((SECONDS - start)) s"
+	start=$SECONDS
+	case $profile in
+	full)	netdev_tests ;;
+	intel)	netdev_tests quick ;;
+	idt)	transport_refused ;;
+	esac
+	echo "# $profile: ntb_transport: $((SECONDS - start)) s"
+done
+profile=
+if [ -n "$boot_profile" ]; then
+	check "pair0 replugged as it booted ($boot_profile)" set_profile "$boot_profile"
+fi
 [ -n "$mainline" ] && mainline_tests
 
 check "no NTB client left bound" \
