@@ -383,8 +383,8 @@ static int epc_sim_mem_map(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 		goto err_put;
 	}
 	if (!epc_sim_maps(virt, target)) {
-		dev_err(&epc->dev, "mem_map: %px is not a mapping of %pa\n",
-			virt, &target);
+		dev_err(&epc->dev, "mem_map: the mapping is not of %pa\n",
+			&target);
 		memunmap(virt);
 		ret = -EIO;
 		goto err_put;

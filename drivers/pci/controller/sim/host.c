@@ -584,10 +584,9 @@ static int epc_sim_pci_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_DONE;
 
 	kfree(dev->dma_range_map);
+	/* Without it, DMA addresses are physical ones, which the EP refuses */
 	dev->dma_range_map = kmemdup(epc_sim_dma_map, sizeof(epc_sim_dma_map),
 				     GFP_KERNEL);
-	if (!dev->dma_range_map)
-		pci_err(pdev, "no memory for the DMA window: DMA to RC memory fails\n");
 
 	return NOTIFY_OK;
 }

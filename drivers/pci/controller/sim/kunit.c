@@ -302,4 +302,5 @@ static struct kunit_suite epc_sim_test_suite = {
 	.name = "pci_epc_sim",
 	.test_cases = epc_sim_test_cases,
 };
+
 kunit_test_suite(epc_sim_test_suite);
