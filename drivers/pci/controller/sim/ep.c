@@ -335,7 +335,7 @@ static int epc_sim_map_addr(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
  * The mem_map() contract: @virt is a CPU mapping of @phys, so that a DMA
  * engine handed the physical address reaches what the CPU does.
  */
-static bool epc_sim_maps(const void *virt, phys_addr_t phys)
+static bool epc_sim_maps(void *virt, phys_addr_t phys)
 {
 	if (is_vmalloc_addr(virt))
 		return PFN_PHYS(vmalloc_to_pfn(virt)) + offset_in_page(virt) == phys;
