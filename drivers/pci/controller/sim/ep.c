@@ -8,7 +8,6 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/log2.h>
-#include <linux/mm.h>
 #include <linux/pci-epc.h>
 #include <linux/pci-epf.h>
 
@@ -331,18 +330,6 @@ static int epc_sim_map_addr(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 	return -EOPNOTSUPP;
 }
 
-/*
- * The mem_map() contract: @virt is a CPU mapping of @phys, so that a DMA
- * engine handed the physical address reaches what the CPU does.
- */
-static bool epc_sim_maps(void *virt, phys_addr_t phys)
-{
-	if (is_vmalloc_addr(virt))
-		return PFN_PHYS(vmalloc_to_pfn(virt)) + offset_in_page(virt) == phys;
-
-	return virt_addr_valid(virt) && virt_to_phys(virt) == phys;
-}
-
 static int epc_sim_mem_map(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 			   struct pci_epc_map *map)
 {
@@ -382,21 +369,15 @@ static int epc_sim_mem_map(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 		ret = -ENOMEM;
 		goto err_put;
 	}
-	if (!epc_sim_maps(virt, target)) {
-		dev_err(&epc->dev, "mem_map: the mapping is not of %pa\n",
-			&target);
-		memunmap(virt);
-		ret = -EIO;
-		goto err_put;
-	}
 	ob->virt = virt;
 	ob->win_virt = win_virt;
 	mutex_unlock(&sim->ob_lock);
 
 	/*
-	 * The memory the region reaches is at a CPU physical address of its
-	 * own: hand that out, so that DMA to @map->phys_addr and CPU accesses
-	 * to @map->virt_addr reach the same bytes.
+	 * The mem_map() contract: the memory the region reaches is at a CPU
+	 * physical address of its own, which @virt maps: hand that out, so
+	 * that DMA to @map->phys_addr and CPU accesses to @map->virt_addr
+	 * reach the same bytes.
 	 */
 	map->phys_base = target;
 	map->virt_base = (void __iomem __force *)virt;

@@ -273,12 +273,26 @@ static void epc_sim_test_mem_map(struct kunit *test)
 		pci_epc_mem_unmap(epc, 0, 0, &map);
 	}
 
-	/* A BAR, at its bus address: the pool memory behind it */
+	/*
+	 * A BAR, at its bus address: the pool memory behind it, which a
+	 * mapping of @phys_addr of its own sees written through @virt_addr.
+	 */
 	ret = pci_epc_mem_map(epc, 0, 0, EPC_SIM_BAR_BUS_BASE + SZ_8K, 64,
 			      &map);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	if (!ret) {
+		void *other;
+
 		KUNIT_EXPECT_EQ(test, map.phys_addr, sim->pool_phys + SZ_8K);
+		other = memremap(map.phys_addr, 64, MEMREMAP_WC);
+		KUNIT_EXPECT_NOT_NULL(test, other);
+		if (other) {
+			writel(0x87654321, map.virt_addr);
+			KUNIT_EXPECT_EQ(test, readl((void __iomem __force *)other),
+					0x87654321);
+			writel(0, map.virt_addr);
+			memunmap(other);
+		}
 		pci_epc_mem_unmap(epc, 0, 0, &map);
 	}
 out:
