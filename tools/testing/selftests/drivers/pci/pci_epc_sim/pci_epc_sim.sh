@@ -57,7 +57,7 @@ kmsg_start() {
 # Returns once all that the kernel logged so far is in $tmp/kmsg.
 kmsg_sync() {
 	kmsg_marks=$((kmsg_marks + 1))
-	echo "pci_epc_sim.sh: log mark $kmsg_marks" > /dev/kmsg
+	echo "<7>pci_epc_sim.sh: log mark $kmsg_marks" > /dev/kmsg
 	busywait grep -q "log mark $kmsg_marks\$" "$tmp/kmsg"
 }
 
@@ -310,19 +310,17 @@ import mmap, os, struct, sys, time
 dev, link = sys.argv[1], sys.argv[2]
 cfg = open(dev + "/config", "rb").read(64)
 bar5 = struct.unpack_from("<I", cfg, 0x24)[0] & ~0xf
-start = int(open(dev + "/resource").readline().split()[0], 16)
-off = start % mmap.PAGESIZE
 fd = os.open(dev + "/resource0", os.O_RDWR | os.O_SYNC)
-m = mmap.mmap(fd, mmap.PAGESIZE, mmap.MAP_SHARED)
+m = mmap.mmap(fd, os.fstat(fd).st_size, mmap.MAP_SHARED)
 half = 512 * 1024
 # src_addr, dst_addr, size, checksum, irq_type (MSI), irq_number
-struct.pack_into("<QQIIII", m, off + 12, bar5, bar5 + half, half, 0, 1, 1)
-struct.pack_into("<I", m, off + 44, 0)
-struct.pack_into("<I", m, off + 4, 1 << 5)	# COMMAND_COPY
+struct.pack_into("<QQIIII", m, 12, bar5, bar5 + half, half, 0, 1, 1)
+struct.pack_into("<I", m, 44, 0)
+struct.pack_into("<I", m, 4, 1 << 5)	# COMMAND_COPY
 end = time.time() + 10
-while struct.unpack_from("<I", m, off + 4)[0] and time.time() < end:
+while struct.unpack_from("<I", m, 4)[0] and time.time() < end:
 	pass
-taken = not struct.unpack_from("<I", m, off + 4)[0]
+taken = not struct.unpack_from("<I", m, 4)[0]
 m.close()
 os.close(fd)
 os.unlink(link)
