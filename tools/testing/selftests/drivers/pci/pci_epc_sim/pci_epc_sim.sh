@@ -34,7 +34,8 @@ N_MSIX=64
 declare -A DEVICE_ID=([permissive]=0xb500 [j7200]=0xb00f)
 
 # What the kernel prints when it finds a bug in itself (a bash regex)
-SPLAT='(^|[^A-Z_])BUG[: ]|WARNING:|Oops|KASAN|UBSAN|general protection fault|INFO: |blocked for more than|DEBUG_LOCKS_WARN|Kernel panic'
+SPLAT='(^|[^A-Z_])BUG[: ]|WARNING:|Oops|KASAN|UBSAN|DEBUG_LOCKS_WARN'
+SPLAT+='|general protection fault|INFO: |blocked for more than|Kernel panic'
 
 num=0
 failed=0
