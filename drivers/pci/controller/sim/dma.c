@@ -65,29 +65,20 @@ static struct epc_sim_dma_chan *to_sim_chan(struct dma_chan *chan)
 }
 
 /*
- * Where the memory behind a DMA address is: an address in an outbound
- * window goes through its controller's outbound region to the RC side;
- * any other is BAR memory in a controller's pool or local memory (the
- * clients map their buffers for the controllers' devices, which have no
- * IOMMU).
+ * Where the memory behind a DMA address is: BAR memory in a controller's
+ * pool or local memory (the clients map their buffers for the engine,
+ * which has no IOMMU). The RC side is at the physical addresses that
+ * pci_epc_mem_map() returns; the outbound windows themselves have nothing
+ * behind them, as map_addr() is refused.
  */
 static int epc_sim_dma_resolve(dma_addr_t addr, size_t len, phys_addr_t *phys,
 			       bool *ram)
 {
 	struct epc_sim *sim;
-	u64 pci_addr;
-	int ret;
 
 	lockdep_assert_held(&epc_sim_list_lock);
 
 	list_for_each_entry(sim, &epc_sim_list, node) {
-		if (addr >= sim->ob_res.start && addr <= sim->ob_res.end) {
-			ret = epc_sim_ob_translate(sim, addr, len, &pci_addr);
-			if (ret)
-				return ret;
-			return epc_sim_pci_to_phys(sim, pci_addr, len, phys,
-						   ram);
-		}
 		if (addr >= sim->pool_phys &&
 		    addr - sim->pool_phys < sim->pool_size) {
 			*phys = addr;
@@ -174,10 +165,17 @@ static void epc_sim_dma_work(struct work_struct *work)
 			c->error_cookie = desc->tx.cookie;
 		spin_unlock_bh(&c->lock);
 
+		/*
+		 * Hardware engines complete from a tasklet or an interrupt
+		 * handler: give clients the same atomic context, so that one
+		 * that sleeps in its callback is caught here too.
+		 */
+		local_bh_disable();
 		if (desc->tx.callback_result)
 			desc->tx.callback_result(desc->tx.callback_param, &res);
 		else if (desc->tx.callback)
 			desc->tx.callback(desc->tx.callback_param);
+		local_bh_enable();
 		kfree(desc);
 		cond_resched();
 	}
@@ -321,9 +319,19 @@ int epc_sim_dma_init(struct device *dev)
 		goto err_free;
 	}
 
+	/* It reaches all memory, as a memcpy engine of the SoC would */
+	ret = dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_wq;
+
 	dd = &epc_sim_dma->dma;
 	dd->dev = dev;
 	dma_cap_set(DMA_MEMCPY, dd->cap_mask);
+	/*
+	 * Channels go to the clients that ask for one (endpoint functions),
+	 * not to async_tx or to whoever looks up a public memcpy channel.
+	 */
+	dma_cap_set(DMA_PRIVATE, dd->cap_mask);
 	dd->copy_align = DMAENGINE_ALIGN_1_BYTE;
 	dd->directions = BIT(DMA_MEM_TO_MEM);
 	dd->residue_granularity = DMA_RESIDUE_GRANULARITY_DESCRIPTOR;

@@ -68,6 +68,7 @@ static int epc_sim_check_bar(struct epc_sim *sim, u8 func_no,
 	enum pci_barno bar = epf_bar->barno;
 	bool is_64 = epf_bar->flags & PCI_BASE_ADDRESS_MEM_TYPE_64;
 	struct device *dev = &sim->epc->dev;
+	u64 bus;
 
 	if (desc->type == BAR_RESERVED) {
 		dev_err(dev, "BAR%d is reserved\n", bar);
@@ -121,6 +122,13 @@ static int epc_sim_check_bar(struct epc_sim *sim, u8 func_no,
 	if (!IS_ALIGNED(epf_bar->phys_addr - sim->pool_phys, aperture)) {
 		dev_err(dev, "BAR%d: memory at %pad is not aligned to the BAR size %#llx\n",
 			bar, &epf_bar->phys_addr, aperture);
+		return -EINVAL;
+	}
+	/* A 32-bit BAR register cannot hold a bus address above 4 GiB */
+	bus = epf_bar->phys_addr - sim->pool_phys + EPC_SIM_BAR_BUS_BASE;
+	if (!is_64 && bus + aperture > SZ_4G) {
+		dev_err(dev, "BAR%d: bus address %#llx is above 4 GiB: make it a 64-bit BAR\n",
+			bar, bus);
 		return -EINVAL;
 	}
 
@@ -265,37 +273,6 @@ static u64 epc_sim_ob_target(struct epc_sim *sim, struct epc_sim_ob *ob,
 }
 
 /**
- * epc_sim_ob_translate() - PCI address of an access to the outbound window
- * @sim: the controller
- * @phys: CPU address in the outbound window
- * @size: size of the access
- * @pci_addr: where to return the PCI address
- *
- * Return: 0, or -EFAULT if no outbound region maps the whole access.
- */
-int epc_sim_ob_translate(struct epc_sim *sim, phys_addr_t phys, size_t size,
-			 u64 *pci_addr)
-{
-	struct epc_sim_ob *ob;
-	int ret = -EFAULT;
-	unsigned int i;
-
-	mutex_lock(&sim->ob_lock);
-	for (i = 0; i < sim->profile->ob_regions; i++) {
-		ob = &sim->ob[i];
-		if (ob->used && phys >= ob->phys &&
-		    phys - ob->phys <= ob->size && ob->size - (phys - ob->phys) >= size) {
-			*pci_addr = epc_sim_ob_target(sim, ob, phys);
-			ret = 0;
-			break;
-		}
-	}
-	mutex_unlock(&sim->ob_lock);
-
-	return ret;
-}
-
-/**
  * epc_sim_pci_to_phys() - CPU address behind a PCI address of the RC side
  * @sim: the controller
  * @pci_addr: PCI address an outbound access reaches
@@ -303,8 +280,9 @@ int epc_sim_ob_translate(struct epc_sim *sim, phys_addr_t phys, size_t size,
  * @phys: where to return the CPU physical address
  * @ram: where to return whether it is System RAM
  *
- * The RC side has no IOMMU, so its memory is at PCI addresses equal to the
- * CPU physical addresses; the BARs are behind the host bridge window.
+ * RC memory is at EPC_SIM_RAM_BUS_OFFSET above its CPU physical address,
+ * where the RC side's DMA mappings put it; the BARs are behind the host
+ * bridge window.
  *
  * Return: 0, or -EFAULT if nothing answers at @pci_addr.
  */
@@ -321,56 +299,35 @@ int epc_sim_pci_to_phys(struct epc_sim *sim, u64 pci_addr, size_t size,
 		return 0;
 	}
 
-	if (region_intersects(pci_addr, size, IORESOURCE_SYSTEM_RAM,
+	if (pci_addr >= EPC_SIM_RAM_BUS_OFFSET &&
+	    region_intersects(pci_addr - EPC_SIM_RAM_BUS_OFFSET, size,
+			      IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) == REGION_INTERSECTS) {
-		*phys = pci_addr;
+		*phys = pci_addr - EPC_SIM_RAM_BUS_OFFSET;
 		*ram = true;
 		return 0;
 	}
 
 	dev_err_ratelimited(&sim->epc->dev,
-			    "PCI address range %#llx+%#zx is neither RC memory nor a BAR\n",
+			    "PCI address range %#llx+%#zx is neither RC memory (a DMA address of the RC side) nor a BAR\n",
 			    pci_addr, size);
 	return -EFAULT;
 }
 
+/*
+ * The CPU mapping of outbound window memory, which pci_epc_mem_alloc_addr()
+ * makes before the PCI address is known, has nothing behind it here: software
+ * cannot re-point it as an address translation unit would. Refuse, rather
+ * than let accesses through it go nowhere.
+ */
 static int epc_sim_map_addr(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 			    phys_addr_t addr, u64 pci_addr, size_t size)
 {
-	struct epc_sim *sim = to_epc_sim(epc);
-	struct epc_sim_ob *ob;
+	dev_err(&epc->dev,
+		"map_addr: outbound window memory cannot reach PCI on this controller: map PCI address %#llx with pci_epc_mem_map()\n",
+		pci_addr);
 
-	mutex_lock(&sim->ob_lock);
-	ob = epc_sim_ob_get(sim, addr, pci_addr, size);
-	mutex_unlock(&sim->ob_lock);
-	if (IS_ERR(ob))
-		return PTR_ERR(ob);
-
-	/*
-	 * DMA through this region works, CPU accesses to the window do not:
-	 * software cannot re-point the mapping pci_epc_mem_alloc_addr() made.
-	 */
-	dev_notice_once(&epc->dev,
-			"CPU accesses through the outbound window only reach PCI if mapped with pci_epc_mem_map()\n");
-
-	return 0;
-}
-
-static void epc_sim_unmap_addr(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
-			       phys_addr_t addr)
-{
-	struct epc_sim *sim = to_epc_sim(epc);
-	unsigned int i;
-
-	mutex_lock(&sim->ob_lock);
-	for (i = 0; i < sim->profile->ob_regions; i++) {
-		if (sim->ob[i].used && !sim->ob[i].virt &&
-		    sim->ob[i].phys == addr) {
-			epc_sim_ob_put(&sim->ob[i]);
-			break;
-		}
-	}
-	mutex_unlock(&sim->ob_lock);
+	return -EOPNOTSUPP;
 }
 
 static int epc_sim_mem_map(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
@@ -379,24 +336,28 @@ static int epc_sim_mem_map(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 	struct epc_sim *sim = to_epc_sim(epc);
 	void __iomem *win_virt;
 	struct epc_sim_ob *ob;
-	phys_addr_t phys, target;
+	phys_addr_t win_phys, target;
 	void *virt;
 	bool ram;
 	int ret;
 
-	/* Take window memory as a hardware controller would, for DMA */
-	win_virt = pci_epc_mem_alloc_addr(epc, &phys, map->map_size);
+	/*
+	 * Take a region and window memory as a hardware controller would:
+	 * the window offset is what a region that passes the low address
+	 * bits through puts there.
+	 */
+	win_virt = pci_epc_mem_alloc_addr(epc, &win_phys, map->map_size);
 	if (!win_virt)
 		return -ENOMEM;
 
 	mutex_lock(&sim->ob_lock);
-	ob = epc_sim_ob_get(sim, phys, map->map_pci_addr, map->map_size);
+	ob = epc_sim_ob_get(sim, win_phys, map->map_pci_addr, map->map_size);
 	if (IS_ERR(ob)) {
 		ret = PTR_ERR(ob);
 		goto err_free;
 	}
 
-	ret = epc_sim_pci_to_phys(sim, epc_sim_ob_target(sim, ob, phys),
+	ret = epc_sim_pci_to_phys(sim, epc_sim_ob_target(sim, ob, win_phys),
 				  map->map_size, &target, &ram);
 	if (ret)
 		goto err_put;
@@ -412,7 +373,13 @@ static int epc_sim_mem_map(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 	ob->win_virt = win_virt;
 	mutex_unlock(&sim->ob_lock);
 
-	map->phys_base = phys;
+	/*
+	 * The mem_map() contract: the memory the region reaches is at a CPU
+	 * physical address of its own, which @virt maps: hand that out, so
+	 * that DMA to @map->phys_addr and CPU accesses to @map->virt_addr
+	 * reach the same bytes.
+	 */
+	map->phys_base = target;
 	map->virt_base = (void __iomem __force *)virt;
 
 	return 0;
@@ -421,7 +388,7 @@ err_put:
 	epc_sim_ob_put(ob);
 err_free:
 	mutex_unlock(&sim->ob_lock);
-	pci_epc_mem_free_addr(epc, phys, win_virt, map->map_size);
+	pci_epc_mem_free_addr(epc, win_phys, win_virt, map->map_size);
 
 	return ret;
 }
@@ -431,15 +398,17 @@ static void epc_sim_mem_unmap(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 {
 	struct epc_sim *sim = to_epc_sim(epc);
 	void __iomem *win_virt = NULL;
+	phys_addr_t win_phys = 0;
 	unsigned int i;
 
 	mutex_lock(&sim->ob_lock);
 	for (i = 0; i < sim->profile->ob_regions; i++) {
 		struct epc_sim_ob *ob = &sim->ob[i];
 
-		if (ob->used && ob->virt && ob->phys == map->phys_base) {
+		if (ob->used && ob->virt == (void __force *)map->virt_base) {
 			memunmap(ob->virt);
 			win_virt = ob->win_virt;
+			win_phys = ob->phys;
 			epc_sim_ob_put(ob);
 			break;
 		}
@@ -452,7 +421,7 @@ static void epc_sim_mem_unmap(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
 		return;
 	}
 
-	pci_epc_mem_free_addr(epc, map->phys_base, win_virt, map->map_size);
+	pci_epc_mem_free_addr(epc, win_phys, win_virt, map->map_size);
 }
 
 static int epc_sim_set_msi(struct pci_epc *epc, u8 func_no, u8 vfunc_no,
@@ -596,7 +565,6 @@ const struct pci_epc_ops epc_sim_ops = {
 	.set_bar	= epc_sim_set_bar,
 	.clear_bar	= epc_sim_clear_bar,
 	.map_addr	= epc_sim_map_addr,
-	.unmap_addr	= epc_sim_unmap_addr,
 	.mem_map	= epc_sim_mem_map,
 	.mem_unmap	= epc_sim_mem_unmap,
 	.set_msi	= epc_sim_set_msi,

@@ -6,6 +6,7 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/dma-direct.h>
 #include <linux/irq.h>
 #include <linux/irq_sim.h>
 #include <linux/irq_work.h>
@@ -364,7 +365,8 @@ int epc_sim_raise_msi(struct epc_sim *sim, u8 func_no, u16 num)
  * @num: the vector, from 1
  *
  * The message comes from the MSI-X table in the function's BAR, where the
- * RC wrote it. A masked vector only sets its pending bit.
+ * RC wrote it. A masked vector only sets its pending bit, unless the
+ * profile's controller ignores the mask.
  *
  * Context: process context, epc->lock held.
  * Return: 0, -EINVAL if MSI-X is off or @num out of the table, -EIO if the
@@ -413,8 +415,9 @@ int epc_sim_raise_msix(struct epc_sim *sim, u8 func_no, u16 num)
 	data = get_unaligned_le32(entry + PCI_MSIX_ENTRY_DATA);
 	vctrl = get_unaligned_le32(entry + PCI_MSIX_ENTRY_VECTOR_CTRL);
 
-	if ((ctrl & PCI_MSIX_FLAGS_MASKALL) ||
-	    (vctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT)) {
+	if (!sim->profile->msix_ignore_mask &&
+	    ((ctrl & PCI_MSIX_FLAGS_MASKALL) ||
+	     (vctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT))) {
 		struct epc_sim_bar *pbar = &f->bar[pba & PCI_MSIX_PBA_BIR];
 		u32 off = (pba & PCI_MSIX_PBA_OFFSET) + (num - 1) / 8;
 
@@ -556,6 +559,62 @@ void epc_sim_host_remove(struct epc_sim *sim, int func_no)
 	pci_unlock_rescan_remove();
 }
 
+/*
+ * The DMA window of the host bridge: RC memory at EPC_SIM_RAM_BUS_OFFSET
+ * above its physical address. The driver core frees a device's map when its
+ * driver unbinds, and the PCI core sets none for a host bridge without
+ * firmware node: give it again to every driver that binds.
+ */
+static const struct bus_dma_region epc_sim_dma_map[] = {
+	{
+		.cpu_start	= 0,
+		.dma_start	= EPC_SIM_RAM_BUS_OFFSET,
+		.size		= EPC_SIM_RAM_BUS_OFFSET,
+	},
+	{}
+};
+
+static int epc_sim_pci_notify(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	struct device *dev = data;
+	struct pci_dev *pdev = to_pci_dev(dev);
+
+	if (action != BUS_NOTIFY_BIND_DRIVER || pdev->bus->ops != &epc_sim_pci_ops)
+		return NOTIFY_DONE;
+
+	kfree(dev->dma_range_map);
+	/* Without it, DMA addresses are physical ones, which the EP refuses */
+	dev->dma_range_map = kmemdup(epc_sim_dma_map, sizeof(epc_sim_dma_map),
+				     GFP_KERNEL);
+
+	return NOTIFY_OK;
+}
+
+static struct notifier_block epc_sim_pci_nb = {
+	.notifier_call = epc_sim_pci_notify,
+};
+
+/**
+ * epc_sim_host_register() - set up what the host bridges share
+ *
+ * Return: 0 or a negative error code.
+ */
+int epc_sim_host_register(void)
+{
+	/* RC memory must fit the DMA window, below the bus offset */
+	if (region_intersects(EPC_SIM_RAM_BUS_OFFSET,
+			      ULLONG_MAX - EPC_SIM_RAM_BUS_OFFSET,
+			      IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("%s: System RAM above %#llx is out of reach of the DMA window\n",
+		       EPC_SIM_NAME, EPC_SIM_RAM_BUS_OFFSET);
+		return -ERANGE;
+	}
+
+	return bus_register_notifier(&pci_bus_type, &epc_sim_pci_nb);
+}
+
 #ifdef CONFIG_X86
 /* x86 takes the domain from sysdata: use one above those in use, as VMD */
 static int epc_sim_free_domain(void)
@@ -582,6 +641,12 @@ int epc_sim_host_init(struct epc_sim *sim)
 	LIST_HEAD(resources);
 	void *sysdata = sim;
 	int ret;
+
+	if (sim->pool_size > EPC_SIM_RAM_BUS_OFFSET - EPC_SIM_BAR_BUS_BASE) {
+		dev_err(sim->dev, "a %#zx BAR window would reach RC memory on the bus\n",
+			sim->pool_size);
+		return -ERANGE;
+	}
 
 	sim->intx_fwnode = irq_domain_alloc_named_fwnode(name);
 	if (!sim->intx_fwnode)

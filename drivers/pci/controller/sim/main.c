@@ -58,8 +58,9 @@ static const struct epc_sim_profile epc_sim_profiles[] = {
 		 * on even BARs only), the outbound window and function count
 		 * from the K3 endpoint device trees ("mem" is 128 MiB,
 		 * max-functions is 6), 32 outbound regions of which region 0
-		 * and 128 KiB of the window are kept for interrupts, and
-		 * regions that pass the low address bits through.
+		 * and 128 KiB of the window are kept for interrupts, regions
+		 * that pass the low address bits through, and masked MSI-X
+		 * vectors sent anyway.
 		 */
 		.name = "j7200",
 		.features = {
@@ -75,6 +76,12 @@ static const struct epc_sim_profile epc_sim_profiles[] = {
 		.ob_min_bits = 8,
 		.bar_min_size = 128,
 		.bar64_even_only = true,
+		/*
+		 * cdns_pcie_ep_send_msix_irq() reads the message from the
+		 * table and writes it, whatever the Vector Control word and
+		 * the Function Mask say.
+		 */
+		.msix_ignore_mask = true,
 	},
 };
 
@@ -339,6 +346,10 @@ static int __init epc_sim_init(void)
 		return 0;
 
 	ret = epc_sim_parse_mem(&base, &size);
+	if (ret)
+		return ret;
+
+	ret = epc_sim_host_register();
 	if (ret)
 		return ret;
 

@@ -21,12 +21,17 @@
 #define EPC_SIM_MAX_FUNCS	8
 
 /*
- * The virtual host bridge presents the functions' BARs at bus addresses
- * that differ from the CPU physical addresses of their memory, so that a
- * driver that confuses the two fails. The MSI doorbell sits just below.
+ * Bus addresses differ from CPU physical addresses on both sides of the
+ * virtual host bridge, so that a driver that confuses the two fails: the
+ * functions' BARs are at bus addresses from EPC_SIM_BAR_BUS_BASE, with the
+ * MSI doorbell just below, and RC memory is at its physical address plus
+ * EPC_SIM_RAM_BUS_OFFSET, as behind a host bridge whose DMA window has an
+ * offset. RC memory up to EPC_SIM_RAM_BUS_OFFSET is reachable, so no RC
+ * memory is ever at a bus address of the BAR window or of the doorbell.
  */
 #define EPC_SIM_BAR_BUS_BASE	0xd0000000ULL
 #define EPC_SIM_MSI_DOORBELL	(EPC_SIM_BAR_BUS_BASE - SZ_4K)
+#define EPC_SIM_RAM_BUS_OFFSET	SZ_1T
 
 /* Where the emulated configuration space puts the capabilities */
 #define EPC_SIM_MSI_CAP		0x50
@@ -48,6 +53,8 @@
  *	aligned to that many bits is truncated, as a Cadence controller does
  * @bar_min_size: smallest BAR aperture
  * @bar64_even_only: a 64-bit BAR must start at an even BAR number
+ * @msix_ignore_mask: raising a masked MSI-X vector sends its message
+ *	anyway, as pcie-cadence-ep.c does, rather than setting its pending bit
  */
 struct epc_sim_profile {
 	const char *name;
@@ -59,6 +66,7 @@ struct epc_sim_profile {
 	unsigned int ob_min_bits;
 	u64 bar_min_size;
 	bool bar64_even_only;
+	bool msix_ignore_mask;
 };
 
 /**
@@ -94,15 +102,15 @@ struct epc_sim_func {
 };
 
 /**
- * struct epc_sim_ob - one outbound region
+ * struct epc_sim_ob - one outbound region, as mem_map() set it up
  * @phys: CPU address of the region in the outbound window
  * @pci_addr: PCI address it is mapped to
  * @size: its size
  * @mask: low address bits passed through from the CPU address, 0 if the
  *	translation is exact
- * @virt: mapping of the target made by mem_map(), NULL for map_addr()
- * @win_virt: mapping of the window memory pci_epc_mem_alloc_addr() made
- *	for mem_map(), kept to free it
+ * @virt: mapping of the memory the region reaches
+ * @win_virt: mapping of the window memory pci_epc_mem_alloc_addr() made,
+ *	kept to free it
  * @used: the region is in use
  */
 struct epc_sim_ob {
@@ -201,13 +209,12 @@ static inline void epc_sim_set32(u8 *space, unsigned int off, u32 val)
 
 /* ep.c */
 extern const struct pci_epc_ops epc_sim_ops;
-int epc_sim_ob_translate(struct epc_sim *sim, phys_addr_t phys, size_t size,
-			 u64 *pci_addr);
 int epc_sim_pci_to_phys(struct epc_sim *sim, u64 pci_addr, size_t size,
 			phys_addr_t *phys, bool *ram);
 
 /* host.c */
 int epc_sim_host_init(struct epc_sim *sim);
+int epc_sim_host_register(void);
 void epc_sim_host_exit(struct epc_sim *sim);
 void epc_sim_cfg_reset(struct epc_sim *sim, u8 func_no);
 void epc_sim_cfg_caps(struct epc_sim_func *f);

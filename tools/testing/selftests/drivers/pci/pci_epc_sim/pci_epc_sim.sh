@@ -6,7 +6,12 @@
 # side, and tools/pci/pcitest driving the cases of tools/pci/pcitest.sh
 # (BARs, INTx, MSI, MSI-X, read, write and copy with and without DMA).
 # Then the teardown paths: the controller stopped, the RC driver unloaded
-# and the function unlinked while in use.
+# and the function unlinked while in use, and while pci-epf-test is in the
+# middle of a command.
+#
+# After every step the kernel log is read: a step during which the kernel
+# reported a bug (BUG, WARNING, Oops, KASAN, UBSAN, lockdep, a hung task)
+# fails, whatever the step's command returned.
 #
 # Needs pci_epc_sim.mem= (and the memmap= reserving it) on the kernel
 # command line; pci_epc_sim.profiles= picks the controllers. The modules
@@ -28,20 +33,85 @@ N_MSIX=64
 # settings (256-byte buffer alignment); DRA74x gets its defaults.
 declare -A DEVICE_ID=([permissive]=0xb500 [j7200]=0xb00f)
 
+# What the kernel prints when it finds a bug in itself (a bash regex)
+SPLAT='(^|[^A-Z_])BUG[: ]|WARNING:|Oops|KASAN|UBSAN|DEBUG_LOCKS_WARN'
+SPLAT+='|general protection fault|INFO: |blocked for more than|Kernel panic'
+
 num=0
 failed=0
 tmp=$(mktemp -d)
 fn_made=()
+kmsg_pid=
+kmsg_marks=0
+
+# The kernel log is copied to $tmp/kmsg as it comes, by a reader of
+# /dev/kmsg, so that no message is lost to a wrapping buffer, and read
+# back through fd 8 as it grows. Reading it takes no fork: fd 9, a FIFO
+# nothing writes to, times the waits.
+kmsg_start() {
+	: > "$tmp/kmsg"
+	cat /dev/kmsg > "$tmp/kmsg" &
+	kmsg_pid=$!
+	mkfifo "$tmp/nap" && exec 9<> "$tmp/nap" 8< "$tmp/kmsg" || return 1
+	kmsg_scan > /dev/null
+}
+
+# Reads the kernel log up to a mark logged now, printing each line that
+# reports a kernel bug with the 20 lines after it. Fails if the mark does
+# not come within $TIMEOUT seconds.
+kmsg_scan() {
+	local line part= naps=0 after=0
+
+	kmsg_marks=$((kmsg_marks + 1))
+	echo "<7>pci_epc_sim.sh: log mark $kmsg_marks" > /dev/kmsg
+	while :; do
+		if ! IFS= read -r -u 8 line; then
+			part+=$line
+			naps=$((naps + 1))
+			[ $naps -gt $((TIMEOUT * 20)) ] && return 1
+			IFS= read -r -t 0.05 -u 9 line
+			continue
+		fi
+		line=$part$line
+		part=
+		[[ $line == *"pci_epc_sim.sh: log mark $kmsg_marks" ]] && return 0
+		[[ $line =~ $SPLAT ]] && after=21
+		if [ $after -gt 0 ]; then
+			echo "$line"
+			after=$((after - 1))
+		fi
+	done
+}
+
+# Fails, with the report in $tmp/splat, if the kernel reported a bug since
+# the last call.
+kernel_clean() {
+	if ! kmsg_scan > "$tmp/splat"; then
+		echo "the kernel log stopped" >> "$tmp/splat"
+		return 1
+	fi
+	[ ! -s "$tmp/splat" ]
+}
 
 ok() {
+	if ! kernel_clean; then
+		not_ok_nolog "$* (the kernel reported a bug)"
+		sed 's/^/# /' "$tmp/splat"
+		return
+	fi
 	num=$((num + 1))
 	echo "ok $num - $*"
 }
 
-not_ok() {
+not_ok_nolog() {
 	num=$((num + 1))
 	failed=$((failed + 1))
 	echo "not ok $num - $*"
+}
+
+not_ok() {
+	not_ok_nolog "$*"
+	kernel_clean || sed 's/^/# /' "$tmp/splat"
 }
 
 check() {
@@ -55,7 +125,7 @@ check() {
 	fi
 }
 
-# Fails unless the command fails.
+# Fails unless the command fails, and the kernel stays clean.
 check_fail() {
 	local what=$1
 	shift
@@ -89,6 +159,7 @@ cleanup() {
 	done
 	rmmod pci_endpoint_test 2>/dev/null
 	rmmod pci_epf_test 2>/dev/null
+	[ -n "$kmsg_pid" ] && kill "$kmsg_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -247,6 +318,56 @@ test_controller() {
 	fn_made=("${fn_made[@]/$CFS\/functions\/pci_epf_test\/$ctrl}")
 }
 
+# Through BAR0 of the RC device $1 (no driver bound), have pci-epf-test
+# copy the first half of BAR5 to the second, and unlink the function at $2
+# as soon as pci-epf-test has taken the command, while it copies.
+POKE='
+import mmap, os, struct, sys, time
+dev, link = sys.argv[1], sys.argv[2]
+cfg = open(dev + "/config", "rb").read(64)
+bar5 = struct.unpack_from("<I", cfg, 0x24)[0] & ~0xf
+fd = os.open(dev + "/resource0", os.O_RDWR | os.O_SYNC)
+m = mmap.mmap(fd, os.fstat(fd).st_size, mmap.MAP_SHARED)
+half = 512 * 1024
+# src_addr, dst_addr, size, checksum, irq_type (MSI), irq_number
+struct.pack_into("<QQIIII", m, 12, bar5, bar5 + half, half, 0, 1, 1)
+struct.pack_into("<I", m, 44, 0)
+struct.pack_into("<I", m, 4, 1 << 5)	# COMMAND_COPY
+end = time.time() + 10
+while struct.unpack_from("<I", m, 4)[0] and time.time() < end:
+	pass
+taken = not struct.unpack_from("<I", m, 4)[0]
+m.close()
+os.close(fd)
+os.unlink(link)
+sys.exit(0 if taken else "pci-epf-test did not take the command")
+'
+
+# The function unlinked while pci-epf-test runs a command: the teardown
+# waits for the command to finish.
+test_unlink_busy() {
+	local ctrl=$1 profile=$2 rc tag="$1 ($2)"
+	local fn=$CFS/functions/pci_epf_test/$1 start=$CFS/controllers/$1/start
+
+	check "$tag: bind and start pci-epf-test again" \
+		setup_function "$ctrl" "$profile"
+	if ! busywait rc_device "$ctrl" > /dev/null; then
+		not_ok "$tag: function enumerated again"
+		return
+	fi
+	rc=$(rc_device "$ctrl")
+	check "$tag: unbind pci_endpoint_test" \
+		sh -c "echo $(basename "$rc") > $rc/driver/unbind"
+	check "$tag: unlink the function while it copies" \
+		python3 -c "$POKE" "$rc" "$CFS/controllers/$ctrl/$ctrl"
+	check "$tag: function gone after unlink" busywait test ! -e "$rc"
+	# Let a command handler that outlived the unlink run into trouble
+	sleep 1
+	check "$tag: stop and remove the function" \
+		sh -c "echo 0 > $start && rmdir $fn"
+	fn_made=("${fn_made[@]/$CFS\/functions\/pci_epf_test\/$ctrl}")
+}
+
 # Bad input gets an error, not a crash.
 test_bad_input() {
 	local ctrl=$1 start=$CFS/controllers/$1/start
@@ -257,6 +378,11 @@ test_bad_input() {
 	check_fail "$ctrl: linking a non-function is refused" \
 		ln -s "$CFS/controllers/$ctrl" "$CFS/controllers/$ctrl/self"
 	rm -f "$CFS/controllers/$ctrl/self"
+	check_fail "$ctrl: linking a controller to a function is refused" \
+		sh -c "mkdir $CFS/functions/pci_epf_test/bad-$ctrl &&
+		       ln -s $CFS/controllers/$ctrl $CFS/functions/pci_epf_test/bad-$ctrl/"
+	rm -f "$CFS/functions/pci_epf_test/bad-$ctrl/$ctrl"
+	rmdir "$CFS/functions/pci_epf_test/bad-$ctrl" 2>/dev/null
 }
 
 main() {
@@ -280,6 +406,10 @@ main() {
 	fi
 
 	IFS=, read -ra profs < "$PARAMS/profiles"
+	if ! kmsg_start; then
+		echo "SKIP: cannot read the kernel log"
+		exit $ksft_skip
+	fi
 	echo "TAP version 13"
 	for ((i = 0; i < ${#profs[@]}; i++)); do
 		ctrl=pci-epc-sim.$i
@@ -290,6 +420,7 @@ main() {
 		fi
 		test_bad_input "$ctrl"
 		test_controller "$ctrl" "$profile"
+		test_unlink_busy "$ctrl" "$profile"
 	done
 	echo "1..$num"
 	echo "# $((num - failed)) passed, $failed failed"
