@@ -1492,6 +1492,26 @@ struct vb_thread {
 	int unexpected;
 };
 
+static void vb_thread_stop(void *data)
+{
+	struct vb_thread *t = data;
+
+	kthread_stop(t->task);
+}
+
+/* Start @fn, stopped before the device and clients go, whatever happens. */
+static void vb_thread_start(struct kunit *test, struct vb_thread *t,
+			    int (*fn)(void *data))
+{
+	init_completion(&t->entered);
+	t->task = kthread_run(fn, t, "vhost_bus_kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t->task));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vb_thread_stop,
+							t), 0);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&t->entered,
+							    5 * HZ));
+}
+
 static int vb_kick_once_fn(void *data)
 {
 	struct vb_thread *t = data;
@@ -1532,15 +1552,11 @@ static void vb_kick_vs_del_vqs(struct kunit *test)
 	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
 	t->mt = mock_device_add(test, MOCK_DEVICE_ID);
 	t->vq = ctx->vqs[0];
-	init_completion(&t->entered);
 
-	t->task = kthread_run(vb_kick_once_fn, t, "vb_kick");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t->task));
-	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&t->entered,
-							    5 * HZ));
+	vb_thread_start(test, t, vb_kick_once_fn);
 	/* Unbinding deletes the queues. */
 	mock_client_remove_driver(test, drv);
-	kthread_stop(t->task);
+	kunit_release_action(test, vb_thread_stop, t);
 	KUNIT_EXPECT_EQ(test, t->unexpected, 0);
 	KUNIT_EXPECT_EQ(test, ctx->kicks[0], 0);
 }
@@ -1574,17 +1590,14 @@ static void vb_kick_vs_reset(struct kunit *test)
 	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
 	t->mt = mock_device_add(test, MOCK_DEVICE_ID);
 	t->vq = ctx->vqs[0];
-	init_completion(&t->entered);
 	ctx->quiet = true;
 
-	t->task = kthread_run(vb_kick_loop_fn, t, "vb_kick");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t->task));
-	wait_for_completion(&t->entered);
+	vb_thread_start(test, t, vb_kick_loop_fn);
 	for (i = 0; i < 200; i++) {
 		fe_driver_ok(test, t->mt, F0 | V1);
 		KUNIT_ASSERT_EQ(test, fe(t->mt, 0), 0);
 	}
-	kthread_stop(t->task);
+	kunit_release_action(test, vb_thread_stop, t);
 
 	KUNIT_EXPECT_GT(test, t->loops, 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->kicks_not_live), 0);
@@ -1629,18 +1642,15 @@ static void vb_unbind_vs_status(struct kunit *test)
 	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
 	t->mt = mock_device_add(test, 0);
 	t->mt->driver_features = F0 | V1;
-	init_completion(&t->entered);
 	ctx->quiet = true;
 
-	t->task = kthread_run(vb_status_loop_fn, t, "vb_status");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t->task));
-	wait_for_completion(&t->entered);
+	vb_thread_start(test, t, vb_status_loop_fn);
 	for (i = 0; i < 100; i++) {
 		KUNIT_EXPECT_EQ(test, vhost_bus_bind(&t->mt->vdev, MOCK_CLIENT),
 				0);
 		vhost_bus_unbind(&t->mt->vdev);
 	}
-	kthread_stop(t->task);
+	kunit_release_action(test, vb_thread_stop, t);
 	KUNIT_EXPECT_GT(test, t->loops, 0);
 	KUNIT_EXPECT_EQ(test, t->unexpected, 0);
 
