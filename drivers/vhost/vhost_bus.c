@@ -547,11 +547,10 @@ static void vhost_bus_device_release(struct device *dev)
  * and @transport_features, then call vhost_register_device().
  *
  * Context: process context; may sleep.
- * Return: the device, or NULL.
+ * Return: the transport's structure, zeroed but for the device, or NULL.
  */
-struct vhost_bus_device *
-__vhost_bus_alloc_device(size_t size, struct device *parent,
-			 const struct vhost_bus_config_ops *ops)
+void *__vhost_bus_alloc_device(size_t size, struct device *parent,
+			       const struct vhost_bus_config_ops *ops)
 {
 	struct vhost_bus_device *vdev;
 	int index;
@@ -1191,7 +1190,7 @@ void vhost_bus_frontend_kick(struct vhost_bus_vq *vq)
 	unsigned long flags;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(),
-			 "vhost_bus_frontend_kick() outside an RCU read-side section");
+			 "vhost bus kick outside an RCU read-side section");
 
 	spin_lock_irqsave(&vdev->vq_lock, flags);
 	if (vq->ready && vq->callback)

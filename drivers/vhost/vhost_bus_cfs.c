@@ -536,8 +536,8 @@ err_unlock:
 	return NULL;
 }
 
-static ssize_t vhost_bus_cfs_client_show(struct config_item *item,
-					 unsigned int n, char *page)
+static ssize_t vhost_bus_cfs_setting_show(struct config_item *item,
+					  unsigned int n, char *page)
 {
 	struct vhost_bus_cfs_client *cl = to_vhost_bus_cfs_client(item);
 	const struct vhost_bus_client_attr *attr;
@@ -552,9 +552,9 @@ static ssize_t vhost_bus_cfs_client_show(struct config_item *item,
 	return ret;
 }
 
-static ssize_t vhost_bus_cfs_client_store(struct config_item *item,
-					  unsigned int n, const char *page,
-					  size_t len)
+static ssize_t vhost_bus_cfs_setting_store(struct config_item *item,
+					   unsigned int n, const char *page,
+					   size_t len)
 {
 	struct vhost_bus_cfs_client *cl = to_vhost_bus_cfs_client(item);
 	const struct vhost_bus_client_attr *attr;
@@ -573,40 +573,50 @@ static ssize_t vhost_bus_cfs_client_store(struct config_item *item,
  * configfs tells show() and store() the item, not the attribute: one pair
  * of functions per slot of a client's table says which it is.
  */
-#define VHOST_BUS_CFS_CLIENT_SLOT(n)					\
-static ssize_t vhost_bus_cfs_client_show_##n(struct config_item *item,	\
-					     char *page)		\
+#define VHOST_BUS_CFS_SETTING_SHOW(n)					\
+static ssize_t vhost_bus_cfs_setting_show_##n(struct config_item *item,	\
+					      char *page)		\
 {									\
-	return vhost_bus_cfs_client_show(item, n, page);		\
-}									\
-static ssize_t vhost_bus_cfs_client_store_##n(struct config_item *item,	\
-					      const char *page,		\
-					      size_t len)		\
-{									\
-	return vhost_bus_cfs_client_store(item, n, page, len);		\
+	return vhost_bus_cfs_setting_show(item, n, page);		\
 }
 
-VHOST_BUS_CFS_CLIENT_SLOT(0)
-VHOST_BUS_CFS_CLIENT_SLOT(1)
-VHOST_BUS_CFS_CLIENT_SLOT(2)
-VHOST_BUS_CFS_CLIENT_SLOT(3)
-VHOST_BUS_CFS_CLIENT_SLOT(4)
-VHOST_BUS_CFS_CLIENT_SLOT(5)
-VHOST_BUS_CFS_CLIENT_SLOT(6)
-VHOST_BUS_CFS_CLIENT_SLOT(7)
+#define VHOST_BUS_CFS_SETTING_STORE(n)					\
+static ssize_t vhost_bus_cfs_setting_store_##n(struct config_item *item, \
+					       const char *page,	\
+					       size_t len)		\
+{									\
+	return vhost_bus_cfs_setting_store(item, n, page, len);	\
+}
 
-#define VHOST_BUS_CFS_CLIENT_OPS(n)					\
-	{ vhost_bus_cfs_client_show_##n, vhost_bus_cfs_client_store_##n }
+VHOST_BUS_CFS_SETTING_SHOW(0)
+VHOST_BUS_CFS_SETTING_STORE(0)
+VHOST_BUS_CFS_SETTING_SHOW(1)
+VHOST_BUS_CFS_SETTING_STORE(1)
+VHOST_BUS_CFS_SETTING_SHOW(2)
+VHOST_BUS_CFS_SETTING_STORE(2)
+VHOST_BUS_CFS_SETTING_SHOW(3)
+VHOST_BUS_CFS_SETTING_STORE(3)
+VHOST_BUS_CFS_SETTING_SHOW(4)
+VHOST_BUS_CFS_SETTING_STORE(4)
+VHOST_BUS_CFS_SETTING_SHOW(5)
+VHOST_BUS_CFS_SETTING_STORE(5)
+VHOST_BUS_CFS_SETTING_SHOW(6)
+VHOST_BUS_CFS_SETTING_STORE(6)
+VHOST_BUS_CFS_SETTING_SHOW(7)
+VHOST_BUS_CFS_SETTING_STORE(7)
+
+#define VHOST_BUS_CFS_SETTING_OPS(n)					\
+	{ vhost_bus_cfs_setting_show_##n, vhost_bus_cfs_setting_store_##n }
 
 static const struct {
 	ssize_t (*show)(struct config_item *item, char *page);
 	ssize_t (*store)(struct config_item *item, const char *page,
 			 size_t len);
-} vhost_bus_cfs_client_ops[VHOST_BUS_CLIENT_MAX_ATTRS] = {
-	VHOST_BUS_CFS_CLIENT_OPS(0), VHOST_BUS_CFS_CLIENT_OPS(1),
-	VHOST_BUS_CFS_CLIENT_OPS(2), VHOST_BUS_CFS_CLIENT_OPS(3),
-	VHOST_BUS_CFS_CLIENT_OPS(4), VHOST_BUS_CFS_CLIENT_OPS(5),
-	VHOST_BUS_CFS_CLIENT_OPS(6), VHOST_BUS_CFS_CLIENT_OPS(7),
+} vhost_bus_cfs_setting_ops[VHOST_BUS_CLIENT_MAX_ATTRS] = {
+	VHOST_BUS_CFS_SETTING_OPS(0), VHOST_BUS_CFS_SETTING_OPS(1),
+	VHOST_BUS_CFS_SETTING_OPS(2), VHOST_BUS_CFS_SETTING_OPS(3),
+	VHOST_BUS_CFS_SETTING_OPS(4), VHOST_BUS_CFS_SETTING_OPS(5),
+	VHOST_BUS_CFS_SETTING_OPS(6), VHOST_BUS_CFS_SETTING_OPS(7),
 };
 
 static void vhost_bus_cfs_client_release(struct config_item *item)
@@ -680,11 +690,11 @@ vhost_bus_cfs_make_client(struct config_group *group, const char *name)
 		ca->ca_owner = THIS_MODULE;
 		if (attr->show) {
 			ca->ca_mode |= 0444;
-			ca->show = vhost_bus_cfs_client_ops[i].show;
+			ca->show = vhost_bus_cfs_setting_ops[i].show;
 		}
 		if (attr->store) {
 			ca->ca_mode |= 0200;
-			ca->store = vhost_bus_cfs_client_ops[i].store;
+			ca->store = vhost_bus_cfs_setting_ops[i].store;
 		}
 		cl->attr_ptrs[i] = ca;
 	}

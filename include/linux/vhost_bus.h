@@ -469,9 +469,8 @@ static inline void *vhost_get_drvdata(const struct vhost_bus_device *vdev)
 }
 
 /* Transports */
-struct vhost_bus_device *
-__vhost_bus_alloc_device(size_t size, struct device *parent,
-			 const struct vhost_bus_config_ops *ops);
+void *__vhost_bus_alloc_device(size_t size, struct device *parent,
+			       const struct vhost_bus_config_ops *ops);
 
 /**
  * vhost_bus_alloc_device() - allocate a device and the transport's state
@@ -490,9 +489,9 @@ __vhost_bus_alloc_device(size_t size, struct device *parent,
  * Return: the zeroed @dev_struct, or NULL.
  */
 #define vhost_bus_alloc_device(dev_struct, member, parent, ops)		\
-	container_of(__vhost_bus_alloc_device(sizeof(dev_struct) +		\
+	__vhost_bus_alloc_device(sizeof(dev_struct) +			\
 			BUILD_BUG_ON_ZERO(offsetof(dev_struct, member)),	\
-			parent, ops), dev_struct, member)
+			parent, ops)
 
 /**
  * vhost_bus_put_device() - drop a reference to a device
