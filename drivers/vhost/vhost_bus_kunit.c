@@ -776,12 +776,13 @@ static void vb_client_reload_live(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mt->offer, F0 | F1 | V1);
 	KUNIT_EXPECT_EQ(test, mt->status, FE_DRIVER_OK | NEEDS_RESET);
 
-	/* The new client is idle until the frontend resets. */
+	/* The new client is idle until the frontend resets, and told then. */
 	log_clear(ctx);
 	fe_kick(ctx->vqs[0]);
 	KUNIT_EXPECT_EQ(test, ctx->kicks[0], 0);
 	KUNIT_EXPECT_EQ(test, fe(mt, 0), 0);
-	KUNIT_EXPECT_STREQ(test, ctx->log, "");
+	KUNIT_EXPECT_STREQ(test, ctx->log, "reset");
+	log_clear(ctx);
 	fe_driver_ok(test, mt, F1 | V1);
 	KUNIT_EXPECT_STREQ(test, ctx->log,
 			   "status status fok start0 start1 dok");
