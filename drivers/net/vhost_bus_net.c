@@ -162,6 +162,11 @@ struct vbnet_pair {
  * @running: the frontend set DRIVER_OK and did not reset since.
  * @broken: a ring was found broken; the device waits for a reset.
  * @curr_pairs: the queue pairs the frontend uses (VIRTIO_NET_CTRL_MQ).
+ * @max_pairs: the most queue pairs offered to the frontend.
+ * @mtu: the MTU offered to the frontend.
+ * @mac: the frontend's MAC address. These three are the configuration
+ *	space; configfs changes them under device_lock(), until the frontend
+ *	negotiated.
  * @ctrl_work: answers the control queue.
  * @ctrl_riov: the readable segments of a control request.
  * @ctrl_wiov: the writable segments of a control request.
@@ -177,6 +182,9 @@ struct vbnet {
 	bool running;
 	bool broken;
 	unsigned int curr_pairs;
+	unsigned int max_pairs;
+	u16 mtu;
+	u8 mac[ETH_ALEN];
 	struct work_struct ctrl_work;
 	struct vringh_mmiov ctrl_riov;
 	struct vringh_mmiov ctrl_wiov;
@@ -411,6 +419,11 @@ static void vbnet_tx_work(struct work_struct *work)
 			errors++;
 		} else {
 			skb = vbnet_pull_skb(pair, len - VBNET_HDR_LEN, &n);
+			if (PTR_ERR(skb) == -ENOTCONN) {
+				/* Being reset: the chain is the frontend's. */
+				vringh_abandon_mmio(&vq->vrh, 1);
+				break;
+			}
 			if (IS_ERR(skb)) {
 				if (PTR_ERR(skb) == -ENOMEM)
 					drops++;
@@ -608,7 +621,7 @@ static int vbnet_rx_skb(struct vbnet_pair *pair, struct sk_buff *skb,
 	err = vbnet_rx_put(pair, &st, &hdr, VBNET_HDR_LEN);
 	if (!err)
 		err = vbnet_rx_put_skb(pair, &st, skb);
-	if (err == -EAGAIN || err == -EMSGSIZE) {
+	if (err == -EAGAIN || err == -EMSGSIZE || err == -ENOTCONN) {
 		/* Not one taken chain was completed: the frontend's again. */
 		vringh_abandon_mmio(&vq->vrh, st.chains);
 		return err == -EAGAIN ? 0 : err;
@@ -630,8 +643,13 @@ static int vbnet_rx_skb(struct vbnet_pair *pair, struct sk_buff *skb,
 	return st.chains;
 
 err_return:
-	/* A broken ring, or one being reset, is not touched again. */
-	if (!vbnet->broken && err != -ENOTCONN) {
+	/* A broken ring is not touched again. */
+	if (vbnet->broken)
+		return err;
+	if (err == -ENOTCONN) {
+		/* Being reset: give the chains back, complete none. */
+		vringh_abandon_mmio(&vq->vrh, st.chains);
+	} else {
 		for (i = 0; i < st.chains; i++)
 			pair->used[i].len = 0;
 		vringh_complete_multi_mmio(&vq->vrh, pair->used, st.chains);
@@ -726,7 +744,7 @@ static u8 vbnet_ctrl_mq(struct vbnet *vbnet, u8 cmd, size_t len)
 		return VIRTIO_NET_ERR;
 
 	n = le16_to_cpu(pairs);
-	if (n < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || n > VBNET_MAX_PAIRS)
+	if (n < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || n > vbnet->max_pairs)
 		return VIRTIO_NET_ERR;
 	/* Read by ndo_select_queue; it may see either value for a while. */
 	WRITE_ONCE(vbnet->curr_pairs, n);
@@ -769,8 +787,14 @@ static void vbnet_ctrl_work(struct work_struct *work)
 					       len - sizeof(ctrl));
 
 		/* The status is the writable part (virtio 1.2, 5.1.6.5). */
-		if (vbnet_copy_all(vbnet->vdev, &vbnet->ctrl_wiov, &status,
-				   sizeof(status), true, &copies))
+		ret = vbnet_copy_all(vbnet->vdev, &vbnet->ctrl_wiov, &status,
+				     sizeof(status), true, &copies);
+		if (ret == -ENOTCONN) {
+			/* Being reset: the request is the frontend's again. */
+			vringh_abandon_mmio(&vq->vrh, 1);
+			break;
+		}
+		if (ret)
 			vringh_complete_mmio(&vq->vrh, head, 0);
 		else
 			vringh_complete_mmio(&vq->vrh, head, sizeof(status));
@@ -1193,10 +1217,16 @@ static int vbnet_probe(struct vhost_bus_device *vdev)
 	for (i = 0; i < VBNET_MAX_PAIRS; i++)
 		vbnet_init_pair(vbnet, i);
 
-	/* A random address for the frontend, and its link down until ours. */
-	eth_random_addr(config.mac);
-	config.max_virtqueue_pairs = vbnet_cpu_to_virtio16(VBNET_MAX_PAIRS);
-	config.mtu = vbnet_cpu_to_virtio16(VBNET_MAX_MTU);
+	/*
+	 * A random address for the frontend until configfs sets one, and its
+	 * link down until ours is up.
+	 */
+	eth_random_addr(vbnet->mac);
+	vbnet->max_pairs = VBNET_MAX_PAIRS;
+	vbnet->mtu = VBNET_MAX_MTU;
+	ether_addr_copy(config.mac, vbnet->mac);
+	config.max_virtqueue_pairs = vbnet_cpu_to_virtio16(vbnet->max_pairs);
+	config.mtu = vbnet_cpu_to_virtio16(vbnet->mtu);
 	err = vhost_set_config(vdev, 0, &config,
 			       offsetofend(struct virtio_net_config, mtu));
 	if (err)
@@ -1208,7 +1238,7 @@ static int vbnet_probe(struct vhost_bus_device *vdev)
 		goto err_free;
 
 	netdev_info(ndev, "virtio-net device for %s, frontend MAC %pM\n",
-		    dev_name(&vdev->dev), config.mac);
+		    dev_name(&vdev->dev), vbnet->mac);
 	return 0;
 
 err_free:
@@ -1226,6 +1256,131 @@ static void vbnet_remove(struct vhost_bus_device *vdev)
 	vbnet_free(vbnet);
 }
 
+/* --- configfs settings ---------------------------------------------------- */
+
+/*
+ * The configuration space is what the frontend's virtio-net reads once
+ * features are negotiated: a change after that would go unseen.
+ */
+static int vbnet_cfs_writable(struct vhost_bus_device *vdev, const char *name)
+{
+	if (!vhost_get_features(vdev))
+		return 0;
+	dev_err(&vdev->dev,
+		"%s: the frontend negotiated already; it must reset the device first\n",
+		name);
+	return -EBUSY;
+}
+
+static ssize_t vbnet_cfs_mac_show(struct vhost_bus_device *vdev, char *page)
+{
+	struct vbnet *vbnet = vhost_get_drvdata(vdev);
+
+	return sysfs_emit(page, "%pM\n", vbnet->mac);
+}
+
+static ssize_t vbnet_cfs_mac_store(struct vhost_bus_device *vdev,
+				   const char *page, size_t len)
+{
+	struct vbnet *vbnet = vhost_get_drvdata(vdev);
+	u8 mac[ETH_ALEN];
+	int err;
+
+	/* Six bytes and an optional newline, nothing more. */
+	if (len < 3 * ETH_ALEN - 1 ||
+	    (len > 3 * ETH_ALEN - 1 && strcmp(page + 3 * ETH_ALEN - 1, "\n")) ||
+	    !mac_pton(page, mac) || !is_valid_ether_addr(mac)) {
+		dev_err(&vdev->dev,
+			"mac: expected a unicast address, xx:xx:xx:xx:xx:xx\n");
+		return -EINVAL;
+	}
+	err = vbnet_cfs_writable(vdev, "mac");
+	if (err)
+		return err;
+	err = vhost_set_config(vdev, offsetof(struct virtio_net_config, mac),
+			       mac, sizeof(mac));
+	if (err)
+		return err;
+	ether_addr_copy(vbnet->mac, mac);
+	return len;
+}
+
+static ssize_t vbnet_cfs_mtu_show(struct vhost_bus_device *vdev, char *page)
+{
+	struct vbnet *vbnet = vhost_get_drvdata(vdev);
+
+	return sysfs_emit(page, "%u\n", vbnet->mtu);
+}
+
+static ssize_t vbnet_cfs_mtu_store(struct vhost_bus_device *vdev,
+				   const char *page, size_t len)
+{
+	struct vbnet *vbnet = vhost_get_drvdata(vdev);
+	__virtio16 val;
+	u16 mtu;
+	int err;
+
+	if (kstrtou16(page, 0, &mtu) || mtu < ETH_MIN_MTU) {
+		dev_err(&vdev->dev, "mtu: expected a number from %u to %u\n",
+			ETH_MIN_MTU, VBNET_MAX_MTU);
+		return -EINVAL;
+	}
+	err = vbnet_cfs_writable(vdev, "mtu");
+	if (err)
+		return err;
+	val = vbnet_cpu_to_virtio16(mtu);
+	err = vhost_set_config(vdev, offsetof(struct virtio_net_config, mtu),
+			       &val, sizeof(val));
+	if (err)
+		return err;
+	vbnet->mtu = mtu;
+	return len;
+}
+
+static ssize_t vbnet_cfs_queue_pairs_show(struct vhost_bus_device *vdev,
+					  char *page)
+{
+	struct vbnet *vbnet = vhost_get_drvdata(vdev);
+
+	return sysfs_emit(page, "%u\n", vbnet->max_pairs);
+}
+
+static ssize_t vbnet_cfs_queue_pairs_store(struct vhost_bus_device *vdev,
+					   const char *page, size_t len)
+{
+	struct vbnet *vbnet = vhost_get_drvdata(vdev);
+	__virtio16 val;
+	u16 pairs;
+	int err;
+
+	if (kstrtou16(page, 0, &pairs) || !pairs || pairs > VBNET_MAX_PAIRS) {
+		dev_err(&vdev->dev,
+			"queue_pairs: expected a number from 1 to %u\n",
+			VBNET_MAX_PAIRS);
+		return -EINVAL;
+	}
+	err = vbnet_cfs_writable(vdev, "queue_pairs");
+	if (err)
+		return err;
+	val = vbnet_cpu_to_virtio16(pairs);
+	err = vhost_set_config(vdev,
+			       offsetof(struct virtio_net_config,
+					max_virtqueue_pairs),
+			       &val, sizeof(val));
+	if (err)
+		return err;
+	vbnet->max_pairs = pairs;
+	return len;
+}
+
+static const struct vhost_bus_client_attr vbnet_cfs_attrs[] = {
+	{ "mac", vbnet_cfs_mac_show, vbnet_cfs_mac_store },
+	{ "mtu", vbnet_cfs_mtu_show, vbnet_cfs_mtu_store },
+	{ "queue_pairs", vbnet_cfs_queue_pairs_show,
+	  vbnet_cfs_queue_pairs_store },
+	{ }
+};
+
 static const struct vhost_bus_device_id vbnet_ids[] = {
 	{ VIRTIO_ID_NET, VHOST_BUS_DEV_ANY_ID },
 	{ }
@@ -1238,6 +1393,7 @@ static struct vhost_bus_driver vbnet_driver = {
 	.probe		= vbnet_probe,
 	.remove		= vbnet_remove,
 	.event		= vbnet_event,
+	.cfs_attrs	= vbnet_cfs_attrs,
 };
 
 static int __init vbnet_init(void)

@@ -18,12 +18,18 @@
 #include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vhost_bus.h>
 #include <uapi/linux/virtio_config.h>
 
-#define VHOST_BUS_MODALIAS_FMT	"vhost_bus:d%08Xv%08X"
+/*
+ * One name for the bus everywhere userspace sees it: /sys/bus/vhost,
+ * devices vhost<N>, "vhost:" module aliases, /sys/kernel/config/vhost.
+ */
+#define VHOST_BUS_NAME		"vhost"
+#define VHOST_BUS_MODALIAS_FMT	VHOST_BUS_NAME ":d%08Xv%08X"
 
 /* The device status bits a frontend may write. */
 #define VHOST_BUS_FRONTEND_STATUS					\
@@ -127,7 +133,7 @@ static int vhost_bus_match(struct device *dev, const struct device_driver *drv)
 	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
 
 	/* A device that management gave to one client binds only to it. */
-	if (vdev->driver_override && strcmp(vdev->driver_override, drv->name))
+	if (!device_match_driver_override(dev, drv))
 		return 0;
 
 	return vhost_bus_id_match(vdev, to_vhost_bus_driver(drv)->id_table);
@@ -188,11 +194,13 @@ static void vhost_bus_set_offer(struct vhost_bus_device *vdev, u64 features)
 }
 
 /*
- * Stop using the rings: no kick reaches the client any more, the client is
- * told and waits for its own work, and only then does the transport unmap
- * the rings.
+ * Make the started queues ready, or no queue: kicks are delivered to ready
+ * queues, and the client takes chains only from them. A queue is ready only
+ * while DRIVER_OK is in the status that vhost_bus_xfer() checks, or the
+ * client could take a chain it cannot fill: set after DRIVER_OK is, cleared
+ * before it is.
  */
-static void vhost_bus_stop_vqs(struct vhost_bus_device *vdev, bool tell_client)
+static void vhost_bus_set_ready(struct vhost_bus_device *vdev, bool ready)
 {
 	unsigned long flags;
 	unsigned int i;
@@ -201,8 +209,22 @@ static void vhost_bus_stop_vqs(struct vhost_bus_device *vdev, bool tell_client)
 
 	spin_lock_irqsave(&vdev->vq_lock, flags);
 	for (i = 0; i < vdev->nvqs; i++)
-		WRITE_ONCE(vdev->vqs[i].ready, false);
+		WRITE_ONCE(vdev->vqs[i].ready, ready && vdev->vqs[i].started);
 	spin_unlock_irqrestore(&vdev->vq_lock, flags);
+}
+
+/*
+ * Stop using the rings: no kick reaches the client any more, the client is
+ * told and waits for its own work, and only then does the transport unmap
+ * the rings.
+ */
+static void vhost_bus_stop_vqs(struct vhost_bus_device *vdev, bool tell_client)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vdev->lock);
+
+	vhost_bus_set_ready(vdev, false);
 
 	if (tell_client && vdev->client)
 		vdev->client->event(vdev, VHOST_BUS_EVENT_RESET);
@@ -236,6 +258,8 @@ static void __vhost_bus_del_vqs(struct vhost_bus_device *vdev)
 	}
 
 	vdev->ops->del_vqs(vdev);
+	/* A kick the transport started before del_vqs() may still run. */
+	synchronize_rcu();
 	kfree(vdev->vqs);
 	vdev->vqs = NULL;
 	vdev->nvqs = 0;
@@ -254,7 +278,10 @@ static void vhost_bus_cleanup(struct vhost_bus_device *vdev)
 /*
  * The client goes away, or this host does, while the frontend may drive the
  * device: stop the rings, and make the frontend reset the device before it
- * uses it again.
+ * uses it again. What was negotiated is forgotten with the client (see
+ * vhost_bus_cleanup()), so that another client can bind at once; the
+ * frontend cannot go on from its old status (vhost_bus_frontend_set_status()
+ * accepts only a reset or FAILED while NEEDS_RESET is set).
  */
 static void vhost_bus_quiesce(struct vhost_bus_device *vdev)
 {
@@ -275,10 +302,11 @@ static void vhost_bus_reset(struct vhost_bus_device *vdev)
 	lockdep_assert_held(&vdev->lock);
 
 	/*
-	 * From here on the device is not live: the data path fails and the
-	 * client can no longer set NEEDS_RESET. The frontend keeps reading the
-	 * old status until the reset is complete.
+	 * From here on the device is not live: no chain is taken, the data
+	 * path fails and the client can no longer set NEEDS_RESET. The
+	 * frontend keeps reading the old status until the reset is complete.
 	 */
+	vhost_bus_set_ready(vdev, false);
 	mutex_lock(&vdev->publish_lock);
 	status = vdev->status;
 	WRITE_ONCE(vdev->status, 0);
@@ -350,7 +378,6 @@ static int vhost_bus_negotiate(struct vhost_bus_device *vdev)
 /* The frontend set DRIVER_OK: have the transport set up the rings. */
 static int vhost_bus_start_vqs(struct vhost_bus_device *vdev)
 {
-	unsigned long flags;
 	unsigned int i;
 	int err;
 
@@ -374,13 +401,6 @@ static int vhost_bus_start_vqs(struct vhost_bus_device *vdev)
 		}
 		vq->started = true;
 	}
-
-	/* Kicks are delivered from now on, or one could be lost. */
-	spin_lock_irqsave(&vdev->vq_lock, flags);
-	for (i = 0; i < vdev->nvqs; i++)
-		WRITE_ONCE(vdev->vqs[i].ready, vdev->vqs[i].started);
-	spin_unlock_irqrestore(&vdev->vq_lock, flags);
-
 	return 0;
 }
 
@@ -446,7 +466,8 @@ static void vhost_bus_shutdown(struct device *dev)
 
 /* Exported for management, which looks devices and clients up by name. */
 const struct bus_type vhost_bus_type = {
-	.name = "vhost",
+	.name = VHOST_BUS_NAME,
+	.driver_override = true,
 	.dev_groups = vhost_bus_dev_groups,
 	.match = vhost_bus_match,
 	.uevent = vhost_bus_uevent,
@@ -465,13 +486,21 @@ EXPORT_SYMBOL_GPL(vhost_bus_type);
  * Use vhost_register_driver(), which passes the module of the caller.
  *
  * Context: process context; may sleep.
- * Return: 0, -EINVAL if a callback or the id table is missing, or -errno.
+ * Return: 0, -EINVAL if a callback or the id table is missing, or if
+ * @drv->cfs_attrs has too many entries or one without show and store, or
+ * -errno.
  */
 int __vhost_register_driver(struct vhost_bus_driver *drv,
 			    struct module *owner, const char *mod_name)
 {
+	const struct vhost_bus_client_attr *attr;
+
 	if (!drv->id_table || !drv->probe || !drv->remove || !drv->event)
 		return -EINVAL;
+	for (attr = drv->cfs_attrs; attr && attr->name; attr++)
+		if (attr - drv->cfs_attrs == VHOST_BUS_CLIENT_MAX_ATTRS ||
+		    (!attr->show && !attr->store))
+			return -EINVAL;
 
 	drv->driver.bus = &vhost_bus_type;
 	drv->driver.owner = owner;
@@ -495,6 +524,70 @@ void vhost_unregister_driver(struct vhost_bus_driver *drv)
 }
 EXPORT_SYMBOL_GPL(vhost_unregister_driver);
 
+static void vhost_bus_device_release(struct device *dev)
+{
+	struct vhost_bus_device *vdev = to_vhost_bus_device(dev);
+
+	ida_free(&vhost_bus_index_ida, vdev->index);
+	mutex_destroy(&vdev->publish_lock);
+	mutex_destroy(&vdev->lock);
+	kfree(vdev);
+}
+
+/**
+ * __vhost_bus_alloc_device() - allocate a device
+ * @size: the size of the transport's structure, which starts with the
+ *	&struct vhost_bus_device
+ * @parent: the transport's device
+ * @ops: the transport's operations
+ *
+ * Use vhost_bus_alloc_device(), which checks the layout.
+ *
+ * The device is initialised and named; set @id, @num_queues, @queue_size
+ * and @transport_features, then call vhost_register_device().
+ *
+ * Context: process context; may sleep.
+ * Return: the transport's structure, zeroed but for the device, or NULL.
+ */
+void *__vhost_bus_alloc_device(size_t size, struct device *parent,
+			       const struct vhost_bus_config_ops *ops)
+{
+	struct vhost_bus_device *vdev;
+	int index;
+
+	if (WARN_ON_ONCE(size < sizeof(*vdev)))
+		return NULL;
+
+	vdev = kzalloc(size, GFP_KERNEL);
+	if (!vdev)
+		return NULL;
+
+	index = ida_alloc(&vhost_bus_index_ida, GFP_KERNEL);
+	if (index < 0) {
+		kfree(vdev);
+		return NULL;
+	}
+
+	/* From here on, put_device() frees everything. */
+	vdev->index = index;
+	mutex_init(&vdev->lock);
+	mutex_init(&vdev->publish_lock);
+	spin_lock_init(&vdev->vq_lock);
+	device_initialize(&vdev->dev);
+	vdev->dev.bus = &vhost_bus_type;
+	vdev->dev.parent = parent;
+	vdev->dev.release = vhost_bus_device_release;
+	vdev->ops = ops;
+	vdev->features_mask = U64_MAX;
+
+	if (dev_set_name(&vdev->dev, VHOST_BUS_NAME "%u", index)) {
+		put_device(&vdev->dev);
+		return NULL;
+	}
+	return vdev;
+}
+EXPORT_SYMBOL_GPL(__vhost_bus_alloc_device);
+
 static int vhost_bus_check_device(const struct vhost_bus_device *vdev)
 {
 	const struct vhost_bus_config_ops *ops = vdev->ops;
@@ -503,8 +596,6 @@ static int vhost_bus_check_device(const struct vhost_bus_device *vdev)
 	    !ops->stop_vq || !ops->getrange || !ops->xfer || !ops->notify ||
 	    !ops->set_features || !ops->get_features || !ops->set_status ||
 	    !ops->config_changed)
-		return -EINVAL;
-	if (!vdev->dev.release)
 		return -EINVAL;
 	if (vdev->id.device == VHOST_BUS_DEV_ANY_ID ||
 	    vdev->id.vendor == VHOST_BUS_DEV_ANY_ID)
@@ -518,93 +609,57 @@ static int vhost_bus_check_device(const struct vhost_bus_device *vdev)
 }
 
 /**
- * __vhost_register_device() - register a device a transport presents
- * @vdev: the device: @vdev->dev.parent, @vdev->dev.release, @vdev->ops,
- *	@vdev->id, @vdev->num_queues and @vdev->queue_size set, the rest 0
- * @owner: the module of the transport, which holds @vdev->dev.release
+ * vhost_register_device() - register a device a transport presents
+ * @vdev: a device from vhost_bus_alloc_device(), with @vdev->id,
+ *	@vdev->num_queues and @vdev->queue_size set
  *
- * Use vhost_register_device(), which passes the module of the caller.
+ * The device is announced with a "vhost:" module alias, so that the module
+ * of a matching client loads. The device offers VIRTIO_F_VERSION_1 and the
+ * transport's features until a client binds.
  *
- * The device is named vhostbus<N> and announced with a "vhost_bus:" module
- * alias, so that the module of a matching client loads. The device offers
- * VIRTIO_F_VERSION_1 and the transport's features until a client binds.
- *
- * Whatever the result, the device was initialised: on error, drop it with
- * put_device(&vdev->dev), never free it directly, since the device core
- * may hold a reference.
+ * On error, drop the device with vhost_bus_put_device(), never free it
+ * directly, since the device core may hold a reference.
  *
  * Context: process context; may sleep.
  * Return: 0, -EINVAL if a mandatory op or field is missing or invalid, or
- * -errno.
+ * if @vdev does not come from vhost_bus_alloc_device(), or -errno.
  */
-int __vhost_register_device(struct vhost_bus_device *vdev,
-			    struct module *owner)
+int vhost_register_device(struct vhost_bus_device *vdev)
 {
 	int err;
 
-	device_initialize(&vdev->dev);
-	vdev->dev.bus = &vhost_bus_type;
-	mutex_init(&vdev->lock);
-	mutex_init(&vdev->publish_lock);
-	spin_lock_init(&vdev->vq_lock);
-
+	if (vdev->dev.release != vhost_bus_device_release)
+		return -EINVAL;
 	err = vhost_bus_check_device(vdev);
 	if (err)
 		return err;
 
-	err = ida_alloc(&vhost_bus_index_ida, GFP_KERNEL);
-	if (err < 0)
-		return err;
-	vdev->index = err;
-
-	err = dev_set_name(&vdev->dev, "vhostbus%u", vdev->index);
-	if (err)
-		goto err_ida;
-
-	vdev->owner = owner;
-	vdev->features_mask = U64_MAX;
 	mutex_lock(&vdev->lock);
 	vhost_bus_set_offer(vdev, 0);
 	mutex_unlock(&vdev->lock);
 
 	/* device_add() looks for a client. */
-	err = device_add(&vdev->dev);
-	if (err)
-		goto err_ida;
-
-	return 0;
-
-err_ida:
-	ida_free(&vhost_bus_index_ida, vdev->index);
-	return err;
+	return device_add(&vdev->dev);
 }
-EXPORT_SYMBOL_GPL(__vhost_register_device);
+EXPORT_SYMBOL_GPL(vhost_register_device);
 
 /**
  * vhost_unregister_device() - remove a device a transport presents
  * @vdev: the device
  *
  * A bound client is quiesced and removed first. This drops the reference
- * vhost_register_device() gave the transport: @vdev may be freed before
- * this returns unless the transport holds another one. The transport must
- * not call vhost_bus_frontend_set_status() or vhost_bus_frontend_kick()
- * for @vdev any more.
+ * of vhost_bus_alloc_device(): @vdev, and the transport's state around it,
+ * may be freed before this returns unless the transport holds another
+ * reference. The core calls no op of @vdev any more, and the transport
+ * must not call vhost_bus_frontend_set_status() or
+ * vhost_bus_frontend_kick() for it.
  *
  * Context: process context; may sleep.
  */
 void vhost_unregister_device(struct vhost_bus_device *vdev)
 {
-	unsigned int index = vdev->index;	/* for after the release */
-
 	device_del(&vdev->dev);
-
-	device_lock(&vdev->dev);
-	kfree(vdev->driver_override);
-	vdev->driver_override = NULL;
-	device_unlock(&vdev->dev);
-
 	put_device(&vdev->dev);
-	ida_free(&vhost_bus_index_ida, index);
 }
 EXPORT_SYMBOL_GPL(vhost_unregister_device);
 
@@ -622,7 +677,8 @@ EXPORT_SYMBOL_GPL(vhost_unregister_device);
  *
  * Context: process context; may sleep; not from the event callback.
  * Return: 0; -EINVAL for a bad @nvqs or @info; -EBUSY if the device has
- * queues or is negotiated; -ENOMEM; or the transport's error.
+ * queues or is negotiated (as vhost_set_features()); -ENOMEM; or the
+ * transport's error.
  */
 int vhost_create_vqs(struct vhost_bus_device *vdev, unsigned int nvqs,
 		     struct vhost_bus_vq *vqs[],
@@ -653,8 +709,7 @@ int vhost_create_vqs(struct vhost_bus_device *vdev, unsigned int nvqs,
 		err = -EINVAL;
 		goto err_unlock;
 	}
-	if (vdev->vqs || (vdev->status & (VIRTIO_CONFIG_S_FEATURES_OK |
-					  VIRTIO_CONFIG_S_DRIVER_OK))) {
+	if (vdev->vqs || vdev->features) {
 		err = -EBUSY;
 		goto err_unlock;
 	}
@@ -800,15 +855,16 @@ EXPORT_SYMBOL_GPL(vhost_write);
  * transport's features.
  *
  * Context: process context; may sleep; not from the event callback.
- * Return: 0, or -EBUSY once the frontend set FEATURES_OK: an offer does
- * not change under a negotiated device.
+ * Return: 0, or -EBUSY once the frontend's FEATURES_OK was accepted: an
+ * offer does not change under a negotiated device. A device whose client
+ * was removed is not negotiated any more: the frontend has to reset it.
  */
 int vhost_set_features(struct vhost_bus_device *vdev, u64 features)
 {
 	int err = 0;
 
 	mutex_lock(&vdev->lock);
-	if (vdev->status & VIRTIO_CONFIG_S_FEATURES_OK)
+	if (vdev->features)
 		err = -EBUSY;
 	else
 		vhost_bus_set_offer(vdev, features);
@@ -833,19 +889,23 @@ u64 vhost_get_features(const struct vhost_bus_device *vdev)
 EXPORT_SYMBOL_GPL(vhost_get_features);
 
 /**
- * vhost_set_status() - change the device status from the device side
+ * vhost_set_status() - set the device's own status bits
  * @vdev: the device
- * @status: the new status
+ * @status: VIRTIO_CONFIG_S_NEEDS_RESET, with or without the bits the
+ *	frontend set (as vhost_get_status() returns them)
  *
- * The frontend owns the device status. All a device may do is add
- * VIRTIO_CONFIG_S_NEEDS_RESET, when it met an error only a reset cures,
- * such as a broken ring; the frontend then gets a configuration change
- * notification if it set DRIVER_OK. The rings stay as they are until the
- * frontend resets the device.
+ * The device status is the frontend's but for one bit: all a device may
+ * set is VIRTIO_CONFIG_S_NEEDS_RESET (virtio 1.2, "Device Status Field"),
+ * when it met an error only a reset cures, such as a broken ring. The
+ * frontend then gets a configuration change notification if it set
+ * DRIVER_OK. The bits the frontend set may be passed along and are left as
+ * they are: a device neither sets nor clears them; a frontend bit that is
+ * not set is refused. The rings stay as they are until the frontend resets
+ * the device, which clears NEEDS_RESET.
  *
  * Context: process context; may sleep.
- * Return: 0, or -EINVAL if @status is not the current status, non-zero,
- * with NEEDS_RESET added or not.
+ * Return: 0; or -EINVAL if the device is reset (status 0: there is nothing
+ * to reset), or if @status has a bit the frontend did not set.
  */
 int vhost_set_status(struct vhost_bus_device *vdev, u8 status)
 {
@@ -854,10 +914,9 @@ int vhost_set_status(struct vhost_bus_device *vdev, u8 status)
 
 	mutex_lock(&vdev->publish_lock);
 	old = vdev->status;
-	if (!old || (old & ~status) ||
-	    ((status & ~old) & ~VIRTIO_CONFIG_S_NEEDS_RESET))
+	if (!old || (status & ~(old | VIRTIO_CONFIG_S_NEEDS_RESET)))
 		err = -EINVAL;
-	else if (status != old)
+	else if (status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		__vhost_bus_needs_reset(vdev);
 	mutex_unlock(&vdev->publish_lock);
 
@@ -1043,6 +1102,18 @@ int vhost_bus_frontend_set_status(struct vhost_bus_device *vdev, u8 status)
 	}
 
 	old = READ_ONCE(vdev->status) & ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	/*
+	 * A device that needs a reset goes nowhere but to FAILED: what the
+	 * frontend negotiated may be gone with the client.
+	 */
+	if ((vdev->status & VIRTIO_CONFIG_S_NEEDS_RESET) &&
+	    ((status & ~old) & ~VIRTIO_CONFIG_S_FAILED)) {
+		dev_dbg(&vdev->dev,
+			"frontend status 0x%02x refused: device needs reset\n",
+			status);
+		err = -EINVAL;
+		goto out_unlock;
+	}
 	if (!vhost_bus_status_valid(old, status)) {
 		dev_dbg(&vdev->dev,
 			"frontend status 0x%02x after 0x%02x refused\n",
@@ -1072,6 +1143,8 @@ int vhost_bus_frontend_set_status(struct vhost_bus_device *vdev, u8 status)
 		mutex_unlock(&vdev->publish_lock);
 
 		if (!err) {
+			/* Kicks are delivered from now on, or one could be lost. */
+			vhost_bus_set_ready(vdev, true);
 			err = vdev->client->event(vdev,
 						  VHOST_BUS_EVENT_DRIVER_OK);
 			if (err) {
@@ -1103,12 +1176,21 @@ EXPORT_SYMBOL_GPL(vhost_bus_frontend_set_status);
  * The client's callback runs if the queue is ready; a kick before
  * DRIVER_OK or after a reset reaches no one.
  *
- * Context: any; the callback runs with interrupts disabled.
+ * The transport looks @vq up and calls this in one RCU read-side critical
+ * section (rcu_read_lock(), or with interrupts or preemption disabled, as
+ * in an interrupt handler or under a spinlock): the core waits for such
+ * sections after &vhost_bus_config_ops.del_vqs, before it frees the queues.
+ *
+ * Context: any, in an RCU read-side critical section; the callback runs
+ * with interrupts disabled.
  */
 void vhost_bus_frontend_kick(struct vhost_bus_vq *vq)
 {
 	struct vhost_bus_device *vdev = vq->vdev;
 	unsigned long flags;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(),
+			 "vhost bus kick outside an RCU read-side section");
 
 	spin_lock_irqsave(&vdev->vq_lock, flags);
 	if (vq->ready && vq->callback)
@@ -1141,14 +1223,42 @@ static int vhost_bus_find_driver(struct device_driver *drv, void *data)
 }
 
 /**
+ * vhost_bus_set_id() - change the id a device presents
+ * @vdev: a registered device with no client bound, device_lock() held
+ * @id: the new id
+ *
+ * For management. The modalias changes with the id: userspace is told with
+ * a KOBJ_CHANGE uevent, as it was told of the first one with KOBJ_ADD.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EBUSY if a client is bound.
+ */
+int vhost_bus_set_id(struct vhost_bus_device *vdev,
+		     const struct vhost_bus_device_id *id)
+{
+	device_lock_assert(&vdev->dev);
+
+	if (vdev->dev.driver)
+		return -EBUSY;
+	if (vdev->id.device == id->device && vdev->id.vendor == id->vendor)
+		return 0;
+
+	vdev->id = *id;
+	if (device_is_registered(&vdev->dev))
+		kobject_uevent(&vdev->dev.kobj, KOBJ_CHANGE);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vhost_bus_set_id);
+
+/**
  * vhost_bus_bind() - give a device to a named client
  * @vdev: a registered device with no client bound
  * @name: the name of the client
  *
- * For management (configfs). The device binds only to @name from now on,
- * also after the client module is reloaded, until vhost_bus_unbind(). A
- * device without a device id takes the one of the client's first id table
- * entry.
+ * For management (configfs). The device binds only to @name from now on
+ * (its driver_override), also after the client module is reloaded, until
+ * vhost_bus_unbind(). A device without a device id takes the one of the
+ * client's first id table entry.
  *
  * Context: process context; may sleep.
  * Return: 0; -ENODEV if no client has that name; -EBUSY if a client is
@@ -1158,8 +1268,7 @@ static int vhost_bus_find_driver(struct device_driver *drv, void *data)
 int vhost_bus_bind(struct vhost_bus_device *vdev, const char *name)
 {
 	struct vhost_bus_find find = { .name = name };
-	struct vhost_bus_device_id old_id;
-	const char *override;
+	struct vhost_bus_device_id old_id, id;
 	int err;
 
 	err = bus_for_each_drv(&vhost_bus_type, NULL, &find,
@@ -1169,12 +1278,6 @@ int vhost_bus_bind(struct vhost_bus_device *vdev, const char *name)
 	if (!find.drv)
 		return -ENODEV;
 
-	override = kstrdup(name, GFP_KERNEL);
-	if (!override) {
-		err = -ENOMEM;
-		goto out_put;
-	}
-
 	device_lock(&vdev->dev);
 	if (vdev->dev.driver || !device_is_registered(&vdev->dev)) {
 		err = vdev->dev.driver ? -EBUSY : -ENODEV;
@@ -1182,39 +1285,47 @@ int vhost_bus_bind(struct vhost_bus_device *vdev, const char *name)
 	}
 
 	old_id = vdev->id;
-	if (!vdev->id.device) {
-		const struct vhost_bus_device_id *id = &find.drv->id_table[0];
+	id = vdev->id;
+	if (!id.device) {
+		const struct vhost_bus_device_id *first = &find.drv->id_table[0];
 
-		vdev->id.device = id->device;
-		if (id->vendor != VHOST_BUS_DEV_ANY_ID)
-			vdev->id.vendor = id->vendor;
+		id.device = first->device;
+		if (first->vendor != VHOST_BUS_DEV_ANY_ID)
+			id.vendor = first->vendor;
 	}
-	if (vdev->id.device == VHOST_BUS_DEV_ANY_ID ||
-	    !vhost_bus_id_match(vdev, find.drv->id_table)) {
+	if (id.device == VHOST_BUS_DEV_ANY_ID) {
+		err = -EINVAL;
+		goto err_unlock;
+	}
+	vdev->id = id;
+	if (!vhost_bus_id_match(vdev, find.drv->id_table)) {
 		vdev->id = old_id;
 		err = -EINVAL;
 		goto err_unlock;
 	}
-
-	kfree(vdev->driver_override);
-	vdev->driver_override = override;
+	vdev->id = old_id;
+	err = vhost_bus_set_id(vdev, &id);
+	if (err)
+		goto err_unlock;
 	device_unlock(&vdev->dev);
+
+	/* The driver core's helper takes the device lock itself. */
+	err = device_set_driver_override(&vdev->dev, name);
+	if (err)
+		goto err_restore;
 
 	err = device_driver_attach(&find.drv->driver, &vdev->dev);
 	if (err) {
-		device_lock(&vdev->dev);
-		if (!vdev->dev.driver) {
-			kfree(vdev->driver_override);
-			vdev->driver_override = NULL;
-			vdev->id = old_id;
-		}
-		device_unlock(&vdev->dev);
+		device_set_driver_override(&vdev->dev, "");
+		goto err_restore;
 	}
 	goto out_put;
 
+err_restore:
+	device_lock(&vdev->dev);
+	vhost_bus_set_id(vdev, &old_id);
 err_unlock:
 	device_unlock(&vdev->dev);
-	kfree(override);
 out_put:
 	module_put(find.drv->driver.owner);
 	return err;
@@ -1233,11 +1344,7 @@ EXPORT_SYMBOL_GPL(vhost_bus_bind);
 void vhost_bus_unbind(struct vhost_bus_device *vdev)
 {
 	device_release_driver(&vdev->dev);
-
-	device_lock(&vdev->dev);
-	kfree(vdev->driver_override);
-	vdev->driver_override = NULL;
-	device_unlock(&vdev->dev);
+	device_set_driver_override(&vdev->dev, "");
 }
 EXPORT_SYMBOL_GPL(vhost_bus_unbind);
 

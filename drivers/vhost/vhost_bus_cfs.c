@@ -3,20 +3,29 @@
  * configfs interface of the vhost bus: what a device offers, and which
  * client implements it.
  *
- *	/sys/kernel/config/vhost/<device>/	mkdir; <device> names a
- *						vhost bus device: vhostbus0
+ *	/sys/kernel/config/vhost/<parent>/	mkdir; <parent> names the
+ *						transport device that
+ *						presents a vhost bus device
  *		client		the client to bind it to, "" to unbind
  *		device_id	the virtio device id it presents
  *		vendor_id	the vendor id it presents
  *		features	the feature bits it may offer
  *		num_queues	the most virtqueues it offers
  *		queue_size	the most entries per virtqueue
+ *		<client>/	mkdir, while <client> is bound: the
+ *				client's own settings of the device
  *
  * Writing "client" is all a working setup needs: the device id defaults to
  * the client's, the rest to what the transport offers. The other attributes
  * change only while no client is bound. Removing the directory unbinds the
  * client it bound and gives the device back its settings; a device going
  * away leaves a directory that only answers -ENODEV.
+ *
+ * Directories are named after the parent device (an NTB device, an
+ * endpoint function), which is what the administrator configures, rather
+ * than after the vhost<N> name, which the kernel picks anew each time a
+ * transport registers the device: the same directory name then means the
+ * same hardware across transport reloads.
  *
  * See Documentation/ABI/testing/configfs-vhost.
  */
@@ -41,9 +50,9 @@
 
 /**
  * struct vhost_bus_cfs_dev - the directory of one device
- * @item: the configfs item
- * @vdev: the device. The directory holds a reference to it, and to the
- *	module of its transport, where its release function is.
+ * @group: the configfs group
+ * @vdev: the device. The directory holds a reference to it; the device's
+ *	memory stays, its transport may go.
  * @node: in vhost_bus_cfs_devs, protected by vhost_bus_cfs_lock
  * @id: the device's settings when the directory was made, given back
  *	when it is removed; also the most @num_queues and @queue_size may be
@@ -52,7 +61,7 @@
  * @features_mask: as @id
  */
 struct vhost_bus_cfs_dev {
-	struct config_item item;
+	struct config_group group;
 	struct vhost_bus_device *vdev;
 	struct list_head node;
 	struct vhost_bus_device_id id;
@@ -85,9 +94,34 @@ static const char * const vhost_bus_cfs_field_names[] = {
 	[VHOST_BUS_CFS_QUEUE_SIZE] = "queue_size",
 };
 
+/**
+ * struct vhost_bus_cfs_client - the directory of a client's settings
+ * @group: the configfs group, named after the client
+ * @cdev: the directory of the device, its parent
+ * @type: the group's type, with @attr_ptrs
+ * @attrs: the client's attributes, by index in its
+ *	&vhost_bus_driver.cfs_attrs, with copies of their names
+ * @attr_ptrs: @attrs, for configfs, ending with NULL
+ */
+struct vhost_bus_cfs_client {
+	struct config_group group;
+	struct vhost_bus_cfs_dev *cdev;
+	struct config_item_type type;
+	struct configfs_attribute attrs[VHOST_BUS_CLIENT_MAX_ATTRS];
+	struct configfs_attribute *attr_ptrs[VHOST_BUS_CLIENT_MAX_ATTRS + 1];
+};
+
 static struct vhost_bus_cfs_dev *to_vhost_bus_cfs_dev(struct config_item *item)
 {
-	return container_of(item, struct vhost_bus_cfs_dev, item);
+	return container_of(to_config_group(item), struct vhost_bus_cfs_dev,
+			    group);
+}
+
+static struct vhost_bus_cfs_client *
+to_vhost_bus_cfs_client(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct vhost_bus_cfs_client,
+			    group);
 }
 
 /**
@@ -264,6 +298,7 @@ static ssize_t vhost_bus_cfs_store(struct config_item *item,
 				   size_t len)
 {
 	struct vhost_bus_cfs_dev *cdev = to_vhost_bus_cfs_dev(item);
+	struct vhost_bus_device_id id;
 	struct vhost_bus_device *vdev;
 	ssize_t ret = len;
 
@@ -284,10 +319,12 @@ static ssize_t vhost_bus_cfs_store(struct config_item *item,
 
 	switch (field) {
 	case VHOST_BUS_CFS_DEVICE_ID:
-		vdev->id.device = val;
+		id = (struct vhost_bus_device_id){ val, vdev->id.vendor };
+		vhost_bus_set_id(vdev, &id);
 		break;
 	case VHOST_BUS_CFS_VENDOR_ID:
-		vdev->id.vendor = val;
+		id = (struct vhost_bus_device_id){ vdev->id.device, val };
+		vhost_bus_set_id(vdev, &id);
 		break;
 	case VHOST_BUS_CFS_FEATURES:
 		vdev->features_mask = val;
@@ -471,13 +508,222 @@ static struct configfs_attribute *vhost_bus_cfs_dev_attrs[] = {
 	NULL,
 };
 
+/*
+ * The client of @cl's device, with device_lock() held, and the index of
+ * attribute @n in its table; NULL if that client is not bound any more, or
+ * its table changed with a reload.
+ */
+static const struct vhost_bus_client_attr *
+vhost_bus_cfs_client_lock(struct vhost_bus_cfs_client *cl, unsigned int n)
+{
+	struct vhost_bus_device *vdev = cl->cdev->vdev;
+	const struct vhost_bus_client_attr *attr;
+	struct vhost_bus_driver *drv;
+	unsigned int i;
+
+	device_lock(&vdev->dev);
+	if (!device_is_registered(&vdev->dev) || !vdev->dev.driver)
+		goto err_unlock;
+	drv = to_vhost_bus_driver(vdev->dev.driver);
+	if (strcmp(drv->driver.name, config_item_name(&cl->group.cg_item)))
+		goto err_unlock;
+	for (i = 0, attr = drv->cfs_attrs; attr && attr->name; i++, attr++)
+		if (i == n && !strcmp(attr->name, cl->attrs[n].ca_name))
+			return attr;
+
+err_unlock:
+	device_unlock(&vdev->dev);
+	return NULL;
+}
+
+static ssize_t vhost_bus_cfs_setting_show(struct config_item *item,
+					  unsigned int n, char *page)
+{
+	struct vhost_bus_cfs_client *cl = to_vhost_bus_cfs_client(item);
+	const struct vhost_bus_client_attr *attr;
+	ssize_t ret = -EOPNOTSUPP;
+
+	attr = vhost_bus_cfs_client_lock(cl, n);
+	if (!attr)
+		return -ENODEV;
+	if (attr->show)
+		ret = attr->show(cl->cdev->vdev, page);
+	device_unlock(&cl->cdev->vdev->dev);
+	return ret;
+}
+
+static ssize_t vhost_bus_cfs_setting_store(struct config_item *item,
+					   unsigned int n, const char *page,
+					   size_t len)
+{
+	struct vhost_bus_cfs_client *cl = to_vhost_bus_cfs_client(item);
+	const struct vhost_bus_client_attr *attr;
+	ssize_t ret = -EOPNOTSUPP;
+
+	attr = vhost_bus_cfs_client_lock(cl, n);
+	if (!attr)
+		return -ENODEV;
+	if (attr->store)
+		ret = attr->store(cl->cdev->vdev, page, len);
+	device_unlock(&cl->cdev->vdev->dev);
+	return ret;
+}
+
+/*
+ * configfs tells show() and store() the item, not the attribute: one pair
+ * of functions per slot of a client's table says which it is.
+ */
+#define VHOST_BUS_CFS_SETTING_SHOW(n)					\
+static ssize_t vhost_bus_cfs_setting_show_##n(struct config_item *item,	\
+					      char *page)		\
+{									\
+	return vhost_bus_cfs_setting_show(item, n, page);		\
+}
+
+#define VHOST_BUS_CFS_SETTING_STORE(n)					\
+static ssize_t vhost_bus_cfs_setting_store_##n(struct config_item *item, \
+					       const char *page,	\
+					       size_t len)		\
+{									\
+	return vhost_bus_cfs_setting_store(item, n, page, len);	\
+}
+
+VHOST_BUS_CFS_SETTING_SHOW(0)
+VHOST_BUS_CFS_SETTING_STORE(0)
+VHOST_BUS_CFS_SETTING_SHOW(1)
+VHOST_BUS_CFS_SETTING_STORE(1)
+VHOST_BUS_CFS_SETTING_SHOW(2)
+VHOST_BUS_CFS_SETTING_STORE(2)
+VHOST_BUS_CFS_SETTING_SHOW(3)
+VHOST_BUS_CFS_SETTING_STORE(3)
+VHOST_BUS_CFS_SETTING_SHOW(4)
+VHOST_BUS_CFS_SETTING_STORE(4)
+VHOST_BUS_CFS_SETTING_SHOW(5)
+VHOST_BUS_CFS_SETTING_STORE(5)
+VHOST_BUS_CFS_SETTING_SHOW(6)
+VHOST_BUS_CFS_SETTING_STORE(6)
+VHOST_BUS_CFS_SETTING_SHOW(7)
+VHOST_BUS_CFS_SETTING_STORE(7)
+
+#define VHOST_BUS_CFS_SETTING_OPS(n)					\
+	{ vhost_bus_cfs_setting_show_##n, vhost_bus_cfs_setting_store_##n }
+
+static const struct {
+	ssize_t (*show)(struct config_item *item, char *page);
+	ssize_t (*store)(struct config_item *item, const char *page,
+			 size_t len);
+} vhost_bus_cfs_setting_ops[VHOST_BUS_CLIENT_MAX_ATTRS] = {
+	VHOST_BUS_CFS_SETTING_OPS(0), VHOST_BUS_CFS_SETTING_OPS(1),
+	VHOST_BUS_CFS_SETTING_OPS(2), VHOST_BUS_CFS_SETTING_OPS(3),
+	VHOST_BUS_CFS_SETTING_OPS(4), VHOST_BUS_CFS_SETTING_OPS(5),
+	VHOST_BUS_CFS_SETTING_OPS(6), VHOST_BUS_CFS_SETTING_OPS(7),
+};
+
+static void vhost_bus_cfs_client_release(struct config_item *item)
+{
+	struct vhost_bus_cfs_client *cl = to_vhost_bus_cfs_client(item);
+	unsigned int i;
+
+	for (i = 0; cl->attr_ptrs[i]; i++)
+		kfree(cl->attrs[i].ca_name);
+	kfree(cl);
+}
+
+static struct configfs_item_operations vhost_bus_cfs_client_item_ops = {
+	.release = vhost_bus_cfs_client_release,
+};
+
+/**
+ * vhost_bus_cfs_make_client() - make the directory of a client's settings
+ * @group: the directory of the device
+ * @name: the name of the client bound to the device
+ *
+ * The attributes are the client's &vhost_bus_driver.cfs_attrs. They reach
+ * the client only while it is bound to the device, and answer -ENODEV
+ * otherwise; the directory does not keep the client's module loaded.
+ *
+ * Return: the new group, or ERR_PTR(-ENODEV) if the device went away,
+ * ERR_PTR(-ENOENT) if @name is not the client bound to it,
+ * ERR_PTR(-EOPNOTSUPP) if that client has no settings, or ERR_PTR(-ENOMEM).
+ */
+VISIBLE_IF_KUNIT struct config_group *
+vhost_bus_cfs_make_client(struct config_group *group, const char *name)
+{
+	struct vhost_bus_cfs_dev *cdev = to_vhost_bus_cfs_dev(&group->cg_item);
+	const struct vhost_bus_client_attr *attr;
+	struct vhost_bus_cfs_client *cl;
+	struct vhost_bus_driver *drv;
+	struct vhost_bus_device *vdev;
+	unsigned int i;
+	int err;
+
+	cl = kzalloc(sizeof(*cl), GFP_KERNEL);
+	if (!cl)
+		return ERR_PTR(-ENOMEM);
+
+	mutex_lock(&vhost_bus_cfs_lock);
+	vdev = vhost_bus_cfs_lock_dev(cdev);
+	if (!vdev) {
+		err = -ENODEV;
+		goto err_unlock;
+	}
+	drv = vdev->dev.driver ? to_vhost_bus_driver(vdev->dev.driver) : NULL;
+	if (!drv || strcmp(drv->driver.name, name)) {
+		pr_err("%s: %s is not the client bound to the device\n",
+		       config_item_name(&group->cg_item), name);
+		err = -ENOENT;
+		goto err_unlock_dev;
+	}
+	if (!drv->cfs_attrs || !drv->cfs_attrs[0].name) {
+		err = -EOPNOTSUPP;
+		goto err_unlock_dev;
+	}
+
+	for (i = 0, attr = drv->cfs_attrs; attr->name; i++, attr++) {
+		struct configfs_attribute *ca = &cl->attrs[i];
+
+		ca->ca_name = kstrdup(attr->name, GFP_KERNEL);
+		if (!ca->ca_name) {
+			err = -ENOMEM;
+			goto err_unlock_dev;
+		}
+		ca->ca_owner = THIS_MODULE;
+		if (attr->show) {
+			ca->ca_mode |= 0444;
+			ca->show = vhost_bus_cfs_setting_ops[i].show;
+		}
+		if (attr->store) {
+			ca->ca_mode |= 0200;
+			ca->store = vhost_bus_cfs_setting_ops[i].store;
+		}
+		cl->attr_ptrs[i] = ca;
+	}
+	device_unlock(&vdev->dev);
+	mutex_unlock(&vhost_bus_cfs_lock);
+
+	cl->cdev = cdev;
+	cl->type.ct_item_ops = &vhost_bus_cfs_client_item_ops;
+	cl->type.ct_attrs = cl->attr_ptrs;
+	cl->type.ct_owner = THIS_MODULE;
+	config_group_init_type_name(&cl->group, name, &cl->type);
+	return &cl->group;
+
+err_unlock_dev:
+	device_unlock(&vdev->dev);
+err_unlock:
+	mutex_unlock(&vhost_bus_cfs_lock);
+	for (i = 0; i < VHOST_BUS_CLIENT_MAX_ATTRS; i++)
+		kfree(cl->attrs[i].ca_name);
+	kfree(cl);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_IF_KUNIT(vhost_bus_cfs_make_client);
+
 static void vhost_bus_cfs_dev_release(struct config_item *item)
 {
 	struct vhost_bus_cfs_dev *cdev = to_vhost_bus_cfs_dev(item);
-	struct module *owner = cdev->vdev->owner;
 
-	put_device(&cdev->vdev->dev);
-	module_put(owner);
+	vhost_bus_put_device(cdev->vdev);
 	kfree(cdev);
 }
 
@@ -485,30 +731,39 @@ static struct configfs_item_operations vhost_bus_cfs_dev_item_ops = {
 	.release = vhost_bus_cfs_dev_release,
 };
 
+static struct configfs_group_operations vhost_bus_cfs_dev_group_ops = {
+	.make_group = vhost_bus_cfs_make_client,
+};
+
 static const struct config_item_type vhost_bus_cfs_dev_type = {
 	.ct_item_ops = &vhost_bus_cfs_dev_item_ops,
+	.ct_group_ops = &vhost_bus_cfs_dev_group_ops,
 	.ct_attrs = vhost_bus_cfs_dev_attrs,
 	.ct_owner = THIS_MODULE,
 };
 
+static int vhost_bus_cfs_match_parent(struct device *dev, const void *name)
+{
+	return dev->parent && !strcmp(dev_name(dev->parent), name);
+}
+
 /**
  * vhost_bus_cfs_make_dev() - make the directory of a device
  * @group: the root group
- * @name: the name of the device
+ * @name: the name of the device's parent, the transport's device
  *
- * The directory keeps a reference to the device, and pins the module of
- * its transport, until it is removed.
+ * The directory keeps a reference to the device until it is removed.
  *
- * Return: the new item, or ERR_PTR(-ENODEV) if there is no such device
- * (or its transport is going away), ERR_PTR(-EEXIST) if it has a
+ * Return: the new group, or ERR_PTR(-ENODEV) if no device has that parent,
+ * ERR_PTR(-EINVAL) if several have, ERR_PTR(-EEXIST) if it has a
  * directory, or ERR_PTR(-ENOMEM).
  */
-VISIBLE_IF_KUNIT struct config_item *
+VISIBLE_IF_KUNIT struct config_group *
 vhost_bus_cfs_make_dev(struct config_group *group, const char *name)
 {
 	struct vhost_bus_cfs_dev *cdev, *other;
+	struct device *dev, *other_dev;
 	struct vhost_bus_device *vdev;
-	struct device *dev;
 	int err = 0;
 
 	cdev = kzalloc(sizeof(*cdev), GFP_KERNEL);
@@ -516,23 +771,28 @@ vhost_bus_cfs_make_dev(struct config_group *group, const char *name)
 		return ERR_PTR(-ENOMEM);
 
 	mutex_lock(&vhost_bus_cfs_lock);
-	dev = bus_find_device_by_name(&vhost_bus_type, NULL, name);
+	dev = bus_find_device(&vhost_bus_type, NULL, name,
+			      vhost_bus_cfs_match_parent);
 	if (!dev) {
 		err = -ENODEV;
 		goto err_unlock;
 	}
 	vdev = to_vhost_bus_device(dev);
 
+	other_dev = bus_find_device(&vhost_bus_type, dev, name,
+				    vhost_bus_cfs_match_parent);
+	if (other_dev) {
+		pr_err("%s: presents several devices\n", name);
+		put_device(other_dev);
+		err = -EINVAL;
+		goto err_put;
+	}
+
 	list_for_each_entry(other, &vhost_bus_cfs_devs, node) {
 		if (other->vdev == vdev) {
 			err = -EEXIST;
 			goto err_put;
 		}
-	}
-
-	if (!try_module_get(vdev->owner)) {
-		err = -ENODEV;
-		goto err_put;
 	}
 
 	device_lock(dev);
@@ -546,8 +806,9 @@ vhost_bus_cfs_make_dev(struct config_group *group, const char *name)
 	list_add(&cdev->node, &vhost_bus_cfs_devs);
 	mutex_unlock(&vhost_bus_cfs_lock);
 
-	config_item_init_type_name(&cdev->item, name, &vhost_bus_cfs_dev_type);
-	return &cdev->item;
+	config_group_init_type_name(&cdev->group, name,
+				    &vhost_bus_cfs_dev_type);
+	return &cdev->group;
 
 err_put:
 	put_device(dev);
@@ -576,8 +837,8 @@ VISIBLE_IF_KUNIT void vhost_bus_cfs_drop_dev(struct config_group *group,
 	mutex_lock(&vhost_bus_cfs_lock);
 	vdev = vhost_bus_cfs_lock_dev(cdev);
 	if (vdev) {
-		/* Only management sets an override: this directory did. */
-		ours = !!vdev->driver_override;
+		/* An override is management's: this directory's, or sysfs'. */
+		ours = device_has_driver_override(&vdev->dev);
 		device_unlock(&vdev->dev);
 		if (ours)
 			vhost_bus_unbind(vdev);
@@ -586,7 +847,7 @@ VISIBLE_IF_KUNIT void vhost_bus_cfs_drop_dev(struct config_group *group,
 	}
 	if (vdev) {
 		if (!vdev->dev.driver) {
-			vdev->id = cdev->id;
+			vhost_bus_set_id(vdev, &cdev->id);
 			vdev->num_queues = cdev->num_queues;
 			vdev->queue_size = cdev->queue_size;
 			vdev->features_mask = cdev->features_mask;
@@ -601,7 +862,7 @@ VISIBLE_IF_KUNIT void vhost_bus_cfs_drop_dev(struct config_group *group,
 EXPORT_SYMBOL_IF_KUNIT(vhost_bus_cfs_drop_dev);
 
 static struct configfs_group_operations vhost_bus_cfs_root_group_ops = {
-	.make_item = vhost_bus_cfs_make_dev,
+	.make_group = vhost_bus_cfs_make_dev,
 	.drop_item = vhost_bus_cfs_drop_dev,
 };
 

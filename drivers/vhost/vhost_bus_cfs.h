@@ -22,8 +22,10 @@ int vhost_bus_cfs_parse_num_queues(const char *page, unsigned int max,
 int vhost_bus_cfs_parse_queue_size(const char *page, unsigned int max,
 				   unsigned int *size);
 int vhost_bus_cfs_parse_client(const char *page, char *name, size_t size);
-struct config_item *vhost_bus_cfs_make_dev(struct config_group *group,
-					   const char *name);
+struct config_group *vhost_bus_cfs_make_dev(struct config_group *group,
+					    const char *name);
+struct config_group *vhost_bus_cfs_make_client(struct config_group *group,
+					       const char *name);
 void vhost_bus_cfs_drop_dev(struct config_group *group,
 			    struct config_item *item);
 #endif

@@ -14,7 +14,11 @@
 #include <linux/configfs.h>
 #include <linux/device.h>
 #include <linux/align.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/kobject.h>
+#include <linux/kthread.h>
+#include <linux/rcupdate.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -56,7 +60,9 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 struct vb_ctx {
 	struct device *parent;
 	char log[256];
-	unsigned int releases;
+	bool quiet;
+	atomic_t kicks_not_live;
+	unsigned int knob;
 
 	u64 client_features;
 	unsigned int client_nvqs;
@@ -87,6 +93,8 @@ struct mock_transport {
 	unsigned int xfers;
 
 	int create_err;
+	bool ready_at_driver_ok;
+	bool del_done;
 	u32 disabled_vqs;
 	int start_err;
 	unsigned int start_err_vq;
@@ -103,6 +111,10 @@ static __printf(2, 3) void vb_log(struct vb_ctx *ctx, const char *fmt, ...)
 {
 	size_t len = strlen(ctx->log);
 	va_list args;
+
+	/* Tests with a second thread check outcomes, not the order. */
+	if (READ_ONCE(ctx->quiet))
+		return;
 
 	if (len && len < sizeof(ctx->log) - 1)
 		ctx->log[len++] = ' ';
@@ -132,7 +144,11 @@ static int mock_create_vqs(struct vhost_bus_device *vdev, unsigned int nvqs,
 
 static void mock_del_vqs(struct vhost_bus_device *vdev)
 {
-	vb_log(to_mock(vdev)->ctx, "del");
+	struct mock_transport *mt = to_mock(vdev);
+
+	vb_log(mt->ctx, "del");
+	/* No new kick from here on; see vb_kick_vs_del_vqs(). */
+	WRITE_ONCE(mt->del_done, true);
 }
 
 static int mock_start_vq(struct vhost_bus_vq *vq)
@@ -216,7 +232,14 @@ static u64 mock_get_features(struct vhost_bus_device *vdev)
 
 static void mock_set_status(struct vhost_bus_device *vdev, u8 status)
 {
-	to_mock(vdev)->status = status;
+	struct mock_transport *mt = to_mock(vdev);
+	unsigned int i;
+
+	/* Could the frontend's kicks already reach a client taking chains? */
+	if ((status & ~mt->status) & VIRTIO_CONFIG_S_DRIVER_OK)
+		for (i = 0; i < vdev->nvqs; i++)
+			mt->ready_at_driver_ok |= vhost_bus_vq_ready(&vdev->vqs[i]);
+	mt->status = status;
 }
 
 static int mock_get_config(struct vhost_bus_device *vdev, unsigned int offset,
@@ -277,14 +300,6 @@ static const struct vhost_bus_config_ops mock_ops = {
 	.disable = mock_disable,
 };
 
-static void mock_release(struct device *dev)
-{
-	struct mock_transport *mt = to_mock(to_vhost_bus_device(dev));
-
-	mt->ctx->releases++;
-	kfree(mt);
-}
-
 KUNIT_DEFINE_ACTION_WRAPPER(mock_device_unregister, vhost_unregister_device,
 			    struct vhost_bus_device *);
 
@@ -294,12 +309,10 @@ static struct mock_transport *mock_device_alloc(struct kunit *test,
 	struct vb_ctx *ctx = test->priv;
 	struct mock_transport *mt;
 
-	mt = kzalloc(sizeof(*mt), GFP_KERNEL);
+	mt = vhost_bus_alloc_device(struct mock_transport, vdev, ctx->parent,
+				    &mock_ops);
 	KUNIT_ASSERT_NOT_NULL(test, mt);
 	mt->ctx = ctx;
-	mt->vdev.dev.parent = ctx->parent;
-	mt->vdev.dev.release = mock_release;
-	mt->vdev.ops = &mock_ops;
 	mt->vdev.id.device = device_id;
 	mt->vdev.id.vendor = MOCK_VENDOR_ID;
 	mt->vdev.num_queues = MOCK_NUM_QUEUES;
@@ -316,7 +329,7 @@ static struct mock_transport *mock_device_add(struct kunit *test,
 
 	err = vhost_register_device(&mt->vdev);
 	if (err)
-		put_device(&mt->vdev.dev);
+		vhost_bus_put_device(&mt->vdev);
 	KUNIT_ASSERT_EQ(test, err, 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							mock_device_unregister,
@@ -329,6 +342,31 @@ static void mock_device_remove(struct kunit *test, struct mock_transport *mt)
 	kunit_release_action(test, mock_device_unregister, &mt->vdev);
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(mock_device_put, vhost_bus_put_device,
+			    struct vhost_bus_device *);
+
+/* Keep a device's memory until the end of the test. */
+static void mock_device_hold(struct kunit *test, struct mock_transport *mt)
+{
+	get_device(&mt->vdev.dev);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, mock_device_put,
+							&mt->vdev), 0);
+}
+
+/* The references to a device: 1 once only mock_device_hold()'s is left. */
+static unsigned int mock_device_refs(struct mock_transport *mt)
+{
+	return kref_read(&mt->vdev.dev.kobj.kref);
+}
+
+/* A transport's doorbell handler: look the queue up and kick, atomically. */
+static void fe_kick(struct vhost_bus_vq *vq)
+{
+	rcu_read_lock();
+	vhost_bus_frontend_kick(vq);
+	rcu_read_unlock();
+}
+
 static struct vb_ctx *mock_ctx(struct vhost_bus_device *vdev)
 {
 	return to_mock(vdev)->ctx;
@@ -336,7 +374,13 @@ static struct vb_ctx *mock_ctx(struct vhost_bus_device *vdev)
 
 static void mock_kick(struct vhost_bus_vq *vq)
 {
-	mock_ctx(vq->vdev)->kicks[vq->index]++;
+	struct vb_ctx *ctx = mock_ctx(vq->vdev);
+
+	/* A client would take chains now: they must be transferable. */
+	if (!vhost_bus_vq_ready(vq) ||
+	    !(vhost_get_status(vq->vdev) & VIRTIO_CONFIG_S_DRIVER_OK))
+		atomic_inc(&ctx->kicks_not_live);
+	ctx->kicks[vq->index]++;
 }
 
 static void mock_client_snapshot(struct vb_ctx *ctx,
@@ -413,6 +457,28 @@ static int mock_client_event(struct vhost_bus_device *vdev,
 	return 0;
 }
 
+static ssize_t mock_knob_show(struct vhost_bus_device *vdev, char *page)
+{
+	return sysfs_emit(page, "%u\n", mock_ctx(vdev)->knob);
+}
+
+static ssize_t mock_knob_store(struct vhost_bus_device *vdev,
+			       const char *page, size_t len)
+{
+	unsigned int val;
+
+	if (kstrtouint(page, 0, &val))
+		return -EINVAL;
+	mock_ctx(vdev)->knob = val;
+	return len;
+}
+
+static const struct vhost_bus_client_attr mock_client_attrs[] = {
+	{ "knob", mock_knob_show, mock_knob_store },
+	{ "ro", mock_knob_show, NULL },
+	{ }
+};
+
 static const struct vhost_bus_device_id mock_client_ids[] = {
 	{ MOCK_DEVICE_ID, VHOST_BUS_DEV_ANY_ID },
 	{ }
@@ -440,6 +506,7 @@ mock_client_add(struct kunit *test, const char *name,
 	drv->probe = mock_client_probe;
 	drv->remove = mock_client_remove;
 	drv->event = mock_client_event;
+	drv->cfs_attrs = mock_client_attrs;
 
 	KUNIT_ASSERT_EQ(test, vhost_register_driver(drv), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
@@ -546,7 +613,7 @@ static void vb_match(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, is_bound(vendor, other));
 }
 
-/* The uevent carries the "vhost_bus:" alias file2alias makes of id tables. */
+/* The uevent carries the "vhost:" alias file2alias makes of id tables. */
 static void vb_uevent(struct kunit *test)
 {
 	struct mock_transport *mt = mock_device_add(test, MOCK_DEVICE_ID);
@@ -558,10 +625,10 @@ static void vb_uevent(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vhost_bus_type.uevent(&mt->vdev.dev, env), 0);
 	KUNIT_ASSERT_EQ(test, env->envp_idx, 1);
 	KUNIT_EXPECT_STREQ(test, env->envp[0],
-			   "MODALIAS=vhost_bus:d00007E57v4B554E49");
+			   "MODALIAS=vhost:d00007E57v4B554E49");
 
 	/* The name comes from the index, not from the transport. */
-	snprintf(name, sizeof(name), "vhostbus%u", mt->vdev.index);
+	snprintf(name, sizeof(name), "vhost%u", mt->vdev.index);
 	KUNIT_EXPECT_STREQ(test, dev_name(&mt->vdev.dev), name);
 }
 
@@ -619,6 +686,7 @@ static void vb_unregister_live(struct kunit *test)
 
 	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
 	mt = mock_device_add(test, MOCK_DEVICE_ID);
+	mock_device_hold(test, mt);
 	fe_driver_ok(test, mt, F0 | V1);
 	KUNIT_ASSERT_TRUE(test, vhost_bus_vq_ready(ctx->vqs[0]));
 
@@ -629,7 +697,8 @@ static void vb_unregister_live(struct kunit *test)
 	/* During RESET the rings were mapped but no longer ready. */
 	KUNIT_EXPECT_FALSE(test, ctx->ready_at_event);
 	KUNIT_EXPECT_TRUE(test, ctx->started_at_event);
-	KUNIT_EXPECT_EQ(test, ctx->releases, 1);
+	/* Only the test's reference is left: the core kept none. */
+	KUNIT_EXPECT_EQ(test, mock_device_refs(mt), 1);
 }
 
 /* Removing a bound device nobody drives: no reset, same cleanup. */
@@ -640,11 +709,12 @@ static void vb_unregister_idle(struct kunit *test)
 
 	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
 	mt = mock_device_add(test, MOCK_DEVICE_ID);
+	mock_device_hold(test, mt);
 
 	log_clear(ctx);
 	mock_device_remove(test, mt);
 	KUNIT_EXPECT_STREQ(test, ctx->log, "disable remove del");
-	KUNIT_EXPECT_EQ(test, ctx->releases, 1);
+	KUNIT_EXPECT_EQ(test, mock_device_refs(mt), 1);
 }
 
 /*
@@ -671,7 +741,6 @@ static void vb_unregister_client(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mt->config_changes, 1);
 	KUNIT_EXPECT_EQ(test, mt->offer, V1);
 	KUNIT_EXPECT_EQ(test, vhost_get_features(&mt->vdev), 0);
-	KUNIT_EXPECT_EQ(test, ctx->releases, 0);
 
 	/* The frontend resets and tries again: refused, nothing to drive. */
 	KUNIT_EXPECT_EQ(test, fe(mt, 0), 0);
@@ -680,6 +749,57 @@ static void vb_unregister_client(struct kunit *test)
 	mt->driver_features = V1;
 	KUNIT_EXPECT_EQ(test, fe(mt, FE_FEATURES_OK), -ENODEV);
 	KUNIT_EXPECT_EQ(test, mt->status, FE_DRIVER);
+}
+
+/*
+ * A client reloaded while the frontend still drives the device (rmmod and
+ * modprobe of the client): the device binds again at once, the frontend is
+ * asked to reset, cannot carry on from its stale status, and after the
+ * reset negotiates with the new client.
+ */
+static void vb_client_reload_live(struct kunit *test)
+{
+	struct vb_ctx *ctx = test->priv;
+	struct vhost_bus_driver *drv;
+	struct mock_transport *mt;
+
+	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	mt = mock_device_add(test, MOCK_DEVICE_ID);
+	fe_driver_ok(test, mt, F0 | V1);
+
+	mock_client_remove_driver(test, drv);
+	KUNIT_EXPECT_EQ(test, mt->status, FE_DRIVER_OK | NEEDS_RESET);
+	log_clear(ctx);
+	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	KUNIT_EXPECT_TRUE(test, is_bound(mt, drv));
+	KUNIT_EXPECT_STREQ(test, ctx->log, "probe create2 enable");
+	KUNIT_EXPECT_EQ(test, mt->offer, F0 | F1 | V1);
+	KUNIT_EXPECT_EQ(test, mt->status, FE_DRIVER_OK | NEEDS_RESET);
+
+	/* The new client is idle until the frontend resets, and told then. */
+	log_clear(ctx);
+	fe_kick(ctx->vqs[0]);
+	KUNIT_EXPECT_EQ(test, ctx->kicks[0], 0);
+	KUNIT_EXPECT_EQ(test, fe(mt, 0), 0);
+	KUNIT_EXPECT_STREQ(test, ctx->log, "reset");
+	log_clear(ctx);
+	fe_driver_ok(test, mt, F1 | V1);
+	KUNIT_EXPECT_STREQ(test, ctx->log,
+			   "status status fok start0 start1 dok");
+	KUNIT_EXPECT_EQ(test, vhost_get_features(&mt->vdev), F1 | V1);
+
+	/* Removed after FEATURES_OK: DRIVER_OK may not follow. */
+	fe(mt, 0);
+	fe_features_ok(test, mt, F0 | V1);
+	mock_client_remove_driver(test, drv);
+	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	KUNIT_EXPECT_TRUE(test, is_bound(mt, drv));
+	log_clear(ctx);
+	KUNIT_EXPECT_EQ(test, fe(mt, FE_DRIVER_OK), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mt->status, FE_FEATURES_OK | NEEDS_RESET);
+	KUNIT_EXPECT_STREQ(test, ctx->log, "");
+	KUNIT_EXPECT_EQ(test, fe(mt, 0), 0);
+	fe_driver_ok(test, mt, F0 | V1);
 }
 
 /*
@@ -890,15 +1010,16 @@ static void vb_status_device_side(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mt->status, 0);
 
 	fe_driver_ok(test, mt, F0 | V1);
-	KUNIT_EXPECT_EQ(test, vhost_set_status(&mt->vdev, FE_FEATURES_OK),
-			-EINVAL);
+	/* The frontend's bits: a device neither sets nor clears them. */
 	failed = FE_DRIVER_OK | VIRTIO_CONFIG_S_FAILED;
 	KUNIT_EXPECT_EQ(test, vhost_set_status(&mt->vdev, failed), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vhost_set_status(&mt->vdev, FE_FEATURES_OK), 0);
 	KUNIT_EXPECT_EQ(test, vhost_set_status(&mt->vdev, FE_DRIVER_OK), 0);
+	KUNIT_EXPECT_EQ(test, mt->status, FE_DRIVER_OK);
 	KUNIT_EXPECT_EQ(test, mt->config_changes, 0);
 
-	KUNIT_EXPECT_EQ(test, vhost_set_status(&mt->vdev,
-					       FE_DRIVER_OK | NEEDS_RESET), 0);
+	/* NEEDS_RESET alone, or with the frontend's bits, as read. */
+	KUNIT_EXPECT_EQ(test, vhost_set_status(&mt->vdev, NEEDS_RESET), 0);
 	KUNIT_EXPECT_EQ(test, mt->status, FE_DRIVER_OK | NEEDS_RESET);
 	KUNIT_EXPECT_EQ(test, mt->config_changes, 1);
 	KUNIT_EXPECT_EQ(test, vhost_set_status(&mt->vdev,
@@ -927,12 +1048,12 @@ static void vb_reset_live_queues(struct kunit *test)
 	mt = mock_device_add(test, MOCK_DEVICE_ID);
 
 	/* Kicks before DRIVER_OK reach no one. */
-	vhost_bus_frontend_kick(ctx->vqs[0]);
+	fe_kick(ctx->vqs[0]);
 	KUNIT_EXPECT_EQ(test, ctx->kicks[0], 0);
 
 	fe_driver_ok(test, mt, F0 | V1);
-	vhost_bus_frontend_kick(ctx->vqs[0]);
-	vhost_bus_frontend_kick(ctx->vqs[1]);
+	fe_kick(ctx->vqs[0]);
+	fe_kick(ctx->vqs[1]);
 	KUNIT_EXPECT_EQ(test, ctx->kicks[0], 1);
 	KUNIT_EXPECT_EQ(test, ctx->kicks[1], 1);
 	KUNIT_EXPECT_EQ(test, vhost_read(&mt->vdev, buf, 0, sizeof(buf)), 0);
@@ -950,7 +1071,7 @@ static void vb_reset_live_queues(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ctx->vqs[0]->started);
 
 	/* Nothing reaches either side afterwards. */
-	vhost_bus_frontend_kick(ctx->vqs[0]);
+	fe_kick(ctx->vqs[0]);
 	KUNIT_EXPECT_EQ(test, ctx->kicks[0], 1);
 	vhost_bus_vq_notify(ctx->vqs[0]);
 	KUNIT_EXPECT_EQ(test, mt->notifies, 1);
@@ -962,7 +1083,7 @@ static void vb_reset_live_queues(struct kunit *test)
 	fe_driver_ok(test, mt, F1 | V1);
 	KUNIT_EXPECT_STREQ(test, ctx->log,
 			   "status status fok start0 start1 dok");
-	vhost_bus_frontend_kick(ctx->vqs[1]);
+	fe_kick(ctx->vqs[1]);
 	KUNIT_EXPECT_EQ(test, ctx->kicks[1], 2);
 }
 
@@ -1116,7 +1237,6 @@ static void vb_config_generation(struct kunit *test)
 /* Copies need a live device and a range that does not wrap. */
 static void vb_read_write(struct kunit *test)
 {
-	struct vb_ctx *ctx = test->priv;
 	struct mock_transport *mt;
 	u8 in[4] = { 1, 2, 3, 4 }, out[4] = { };
 
@@ -1139,7 +1259,6 @@ static void vb_read_write(struct kunit *test)
 					 sizeof(out)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vhost_read(&mt->vdev, out, 8, 0), 0);
 	KUNIT_EXPECT_EQ(test, mt->xfers, 3);
-	KUNIT_EXPECT_EQ(test, ctx->releases, 0);
 }
 
 /* Queue creation checks its arguments and the device state. */
@@ -1202,7 +1321,6 @@ static void vb_register_invalid(struct kunit *test)
 		.set_status = mock_set_status,
 		.config_changed = mock_config_changed,
 	};
-	struct vb_ctx *ctx = test->priv;
 	struct vhost_bus_driver drv = {
 		.driver.name = MOCK_CLIENT,
 		.id_table = mock_client_ids,
@@ -1211,57 +1329,60 @@ static void vb_register_invalid(struct kunit *test)
 	};
 	struct mock_transport *mt;
 
+	struct vhost_bus_device *fake;
+
 	mt = mock_device_alloc(test, MOCK_DEVICE_ID);
 	mt->vdev.ops = &no_xfer;
 	KUNIT_EXPECT_EQ(test, vhost_register_device(&mt->vdev), -EINVAL);
-	put_device(&mt->vdev.dev);
+	vhost_bus_put_device(&mt->vdev);
 
 	mt = mock_device_alloc(test, MOCK_DEVICE_ID);
 	mt->vdev.queue_size = 100;
 	KUNIT_EXPECT_EQ(test, vhost_register_device(&mt->vdev), -EINVAL);
-	put_device(&mt->vdev.dev);
+	vhost_bus_put_device(&mt->vdev);
 
 	mt = mock_device_alloc(test, MOCK_DEVICE_ID);
 	mt->vdev.num_queues = 0;
 	KUNIT_EXPECT_EQ(test, vhost_register_device(&mt->vdev), -EINVAL);
-	put_device(&mt->vdev.dev);
+	vhost_bus_put_device(&mt->vdev);
 
 	mt = mock_device_alloc(test, VHOST_BUS_DEV_ANY_ID);
 	KUNIT_EXPECT_EQ(test, vhost_register_device(&mt->vdev), -EINVAL);
-	put_device(&mt->vdev.dev);
+	vhost_bus_put_device(&mt->vdev);
 
-	/* Each was freed through its release, as the kernel-doc says. */
-	KUNIT_EXPECT_EQ(test, ctx->releases, 4);
+	/* Only the core allocates devices: it holds their release. */
+	fake = kunit_kzalloc(test, sizeof(*fake), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	fake->ops = &mock_ops;
+	fake->num_queues = MOCK_NUM_QUEUES;
+	fake->queue_size = MOCK_QUEUE_SIZE;
+	KUNIT_EXPECT_EQ(test, vhost_register_device(fake), -EINVAL);
 
 	/* A client without an event callback. */
 	KUNIT_EXPECT_EQ(test, vhost_register_driver(&drv), -EINVAL);
 }
 
 /*
- * Clients and devices record their modules, and binding a client on behalf
- * of management leaves no module reference behind.
+ * Clients record their module, and binding a client on behalf of
+ * management, or failing to, leaves no reference to the device behind.
  */
-static void vb_module_refs(struct kunit *test)
+static void vb_bind_refs(struct kunit *test)
 {
 	struct vhost_bus_driver *drv;
 	struct mock_transport *mt;
-#if defined(MODULE) && IS_ENABLED(CONFIG_MODULE_UNLOAD)
-	int refs = module_refcount(THIS_MODULE);
-#endif
+	unsigned int refs;
 
 	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
 	KUNIT_EXPECT_PTR_EQ(test, drv->driver.owner, THIS_MODULE);
 	KUNIT_EXPECT_STREQ(test, drv->driver.mod_name, KBUILD_MODNAME);
 
 	mt = mock_device_add(test, 0);
-	KUNIT_EXPECT_PTR_EQ(test, mt->vdev.owner, THIS_MODULE);
+	refs = mock_device_refs(mt);
 	KUNIT_ASSERT_EQ(test, vhost_bus_bind(&mt->vdev, MOCK_CLIENT), 0);
 	vhost_bus_unbind(&mt->vdev);
 	KUNIT_EXPECT_EQ(test, vhost_bus_bind(&mt->vdev, "no_such_client"),
 			-ENODEV);
-#if defined(MODULE) && IS_ENABLED(CONFIG_MODULE_UNLOAD)
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), refs);
-#endif
+	KUNIT_EXPECT_EQ(test, mock_device_refs(mt), refs);
 }
 
 /*
@@ -1283,7 +1404,7 @@ static void vb_bind_by_name(struct kunit *test)
 	mt->vdev.id.device = MOCK_DEVICE_ID;
 	KUNIT_EXPECT_EQ(test, vhost_bus_bind(&mt->vdev, MOCK_OTHER_CLIENT),
 			-EINVAL);
-	KUNIT_EXPECT_NULL(test, mt->vdev.driver_override);
+	KUNIT_EXPECT_FALSE(test, device_has_driver_override(&mt->vdev.dev));
 	KUNIT_EXPECT_EQ(test, mt->vdev.id.device, MOCK_DEVICE_ID);
 
 	/* ...this one does, and gives its id to a device without one. */
@@ -1301,13 +1422,245 @@ static void vb_bind_by_name(struct kunit *test)
 
 	/* A failed probe leaves the device as it was. */
 	vhost_bus_unbind(&mt->vdev);
-	KUNIT_EXPECT_NULL(test, mt->vdev.driver_override);
+	KUNIT_EXPECT_FALSE(test, device_has_driver_override(&mt->vdev.dev));
 	mt->vdev.id.device = 0;
 	ctx->probe_err = -EIO;
 	KUNIT_EXPECT_EQ(test, vhost_bus_bind(&mt->vdev, MOCK_CLIENT), -EIO);
-	KUNIT_EXPECT_NULL(test, mt->vdev.driver_override);
+	KUNIT_EXPECT_FALSE(test, device_has_driver_override(&mt->vdev.dev));
 	KUNIT_EXPECT_EQ(test, mt->vdev.id.device, 0);
 	KUNIT_EXPECT_FALSE(test, is_bound(mt, other));
+}
+
+/*
+ * The override is the driver core's own, with its locking and its sysfs
+ * attribute: setting it through the driver core steers binding.
+ */
+static void vb_driver_override(struct kunit *test)
+{
+	struct vhost_bus_driver *drv, *other;
+	struct mock_transport *mt;
+
+	KUNIT_EXPECT_TRUE(test, vhost_bus_type.driver_override);
+	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	other = mock_client_add(test, MOCK_OTHER_CLIENT, mock_other_ids);
+	mt = mock_device_add(test, 0);
+
+	KUNIT_ASSERT_EQ(test, vhost_bus_bind(&mt->vdev, MOCK_CLIENT), 0);
+	KUNIT_EXPECT_EQ(test, device_match_driver_override(&mt->vdev.dev,
+							   &drv->driver), 1);
+	KUNIT_EXPECT_EQ(test, device_match_driver_override(&mt->vdev.dev,
+							   &other->driver), 0);
+
+	/* An override for another client keeps this one away. */
+	device_release_driver(&mt->vdev.dev);
+	KUNIT_ASSERT_EQ(test, device_set_driver_override(&mt->vdev.dev,
+							 MOCK_OTHER_CLIENT), 0);
+	KUNIT_EXPECT_EQ(test, device_attach(&mt->vdev.dev), 0);
+	KUNIT_EXPECT_NULL(test, mt->vdev.dev.driver);
+	KUNIT_ASSERT_EQ(test, device_set_driver_override(&mt->vdev.dev, ""), 0);
+	KUNIT_EXPECT_EQ(test, device_attach(&mt->vdev.dev), 1);
+	KUNIT_EXPECT_TRUE(test, is_bound(mt, drv));
+}
+
+/*
+ * At DRIVER_OK no queue is ready before the status says DRIVER_OK: a kick
+ * racing with the frontend's write cannot hand the client a chain whose
+ * transfer fails with -ENOTCONN.
+ */
+static void vb_driver_ok_order(struct kunit *test)
+{
+	struct vb_ctx *ctx = test->priv;
+	struct mock_transport *mt;
+
+	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	mt = mock_device_add(test, MOCK_DEVICE_ID);
+	fe_driver_ok(test, mt, F0 | V1);
+
+	KUNIT_EXPECT_FALSE(test, mt->ready_at_driver_ok);
+	KUNIT_EXPECT_TRUE(test, vhost_bus_vq_ready(ctx->vqs[0]));
+	fe_kick(ctx->vqs[0]);
+	KUNIT_EXPECT_EQ(test, ctx->kicks[0], 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->kicks_not_live), 0);
+}
+
+/* A second thread playing the frontend or its doorbell. */
+struct vb_thread {
+	struct mock_transport *mt;
+	struct vhost_bus_vq *vq;
+	struct completion entered;
+	struct task_struct *task;
+	unsigned long loops;
+	int unexpected;
+};
+
+static void vb_thread_stop(void *data)
+{
+	struct vb_thread *t = data;
+
+	kthread_stop(t->task);
+}
+
+/* Start @fn, stopped before the device and clients go, whatever happens. */
+static void vb_thread_start(struct kunit *test, struct vb_thread *t,
+			    int (*fn)(void *data))
+{
+	init_completion(&t->entered);
+	t->task = kthread_run(fn, t, "vhost_bus_kunit");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t->task));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vb_thread_stop,
+							t), 0);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&t->entered,
+							    5 * HZ));
+}
+
+static int vb_kick_once_fn(void *data)
+{
+	struct vb_thread *t = data;
+	unsigned long timeout = jiffies + 5 * HZ;
+
+	/*
+	 * As a doorbell handler: the queue is looked up, then the transport
+	 * is told to delete the queues while the kick is on its way.
+	 */
+	rcu_read_lock();
+	complete(&t->entered);
+	while (!READ_ONCE(t->mt->del_done) && time_before(jiffies, timeout))
+		cpu_relax();
+	if (!READ_ONCE(t->mt->del_done))
+		t->unexpected = -ETIMEDOUT;
+	/* Give the core time to free the queues, if it does not wait. */
+	mdelay(20);
+	vhost_bus_frontend_kick(t->vq);
+	rcu_read_unlock();
+
+	while (!kthread_should_stop())
+		schedule_timeout_idle(1);
+	return 0;
+}
+
+/*
+ * A kick under way when the queues are deleted: the core waits for it
+ * before it frees them (KASAN reports a use after free otherwise).
+ */
+static void vb_kick_vs_del_vqs(struct kunit *test)
+{
+	struct vb_ctx *ctx = test->priv;
+	struct vb_thread *t;
+	struct vhost_bus_driver *drv;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	t->mt = mock_device_add(test, MOCK_DEVICE_ID);
+	t->vq = ctx->vqs[0];
+
+	vb_thread_start(test, t, vb_kick_once_fn);
+	/* Unbinding deletes the queues. */
+	mock_client_remove_driver(test, drv);
+	kunit_release_action(test, vb_thread_stop, t);
+	KUNIT_EXPECT_EQ(test, t->unexpected, 0);
+	KUNIT_EXPECT_EQ(test, ctx->kicks[0], 0);
+}
+
+static int vb_kick_loop_fn(void *data)
+{
+	struct vb_thread *t = data;
+
+	complete(&t->entered);
+	while (!kthread_should_stop()) {
+		fe_kick(t->vq);
+		t->loops++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Kicks on another CPU while the frontend initialises and resets the
+ * device over and over: the client's callback only ever runs on a ready
+ * queue of a device with DRIVER_OK set.
+ */
+static void vb_kick_vs_reset(struct kunit *test)
+{
+	struct vb_ctx *ctx = test->priv;
+	struct vb_thread *t;
+	unsigned int i;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	t->mt = mock_device_add(test, MOCK_DEVICE_ID);
+	t->vq = ctx->vqs[0];
+	ctx->quiet = true;
+
+	vb_thread_start(test, t, vb_kick_loop_fn);
+	for (i = 0; i < 200; i++) {
+		fe_driver_ok(test, t->mt, F0 | V1);
+		KUNIT_ASSERT_EQ(test, fe(t->mt, 0), 0);
+	}
+	kunit_release_action(test, vb_thread_stop, t);
+
+	KUNIT_EXPECT_GT(test, t->loops, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->kicks_not_live), 0);
+}
+
+static int vb_status_loop_fn(void *data)
+{
+	static const u8 steps[] = { 0, FE_ACK, FE_DRIVER, FE_FEATURES_OK,
+				    FE_DRIVER_OK };
+	struct vb_thread *t = data;
+	unsigned int i;
+	int err;
+
+	complete(&t->entered);
+	while (!kthread_should_stop()) {
+		for (i = 0; i < ARRAY_SIZE(steps); i++) {
+			err = fe(t->mt, steps[i]);
+			/* No client, refused features, or a reset needed. */
+			if (err && err != -ENODEV && err != -EINVAL)
+				t->unexpected = err;
+		}
+		t->loops++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * The frontend writes its status on another CPU while management unbinds
+ * and binds the client: every outcome is one the frontend may see, and the
+ * device ends up as good as new.
+ */
+static void vb_unbind_vs_status(struct kunit *test)
+{
+	struct vb_ctx *ctx = test->priv;
+	struct vb_thread *t;
+	struct vhost_bus_driver *drv;
+	unsigned int i;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	drv = mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	t->mt = mock_device_add(test, 0);
+	t->mt->driver_features = F0 | V1;
+	ctx->quiet = true;
+
+	vb_thread_start(test, t, vb_status_loop_fn);
+	for (i = 0; i < 100; i++) {
+		KUNIT_EXPECT_EQ(test, vhost_bus_bind(&t->mt->vdev, MOCK_CLIENT),
+				0);
+		vhost_bus_unbind(&t->mt->vdev);
+	}
+	kunit_release_action(test, vb_thread_stop, t);
+	KUNIT_EXPECT_GT(test, t->loops, 0);
+	KUNIT_EXPECT_EQ(test, t->unexpected, 0);
+
+	/* Whatever happened, a reset and a bind make it work again. */
+	KUNIT_ASSERT_EQ(test, fe(t->mt, 0), 0);
+	KUNIT_ASSERT_EQ(test, vhost_bus_bind(&t->mt->vdev, MOCK_CLIENT), 0);
+	KUNIT_EXPECT_TRUE(test, is_bound(t->mt, drv));
+	fe_driver_ok(test, t->mt, F0 | V1);
+	KUNIT_EXPECT_EQ(test, vhost_get_features(&t->mt->vdev), F0 | V1);
 }
 
 static struct kunit_case vhost_bus_cases[] = {
@@ -1333,8 +1686,14 @@ static struct kunit_case vhost_bus_cases[] = {
 	KUNIT_CASE(vb_read_write),
 	KUNIT_CASE(vb_create_vqs_rules),
 	KUNIT_CASE(vb_register_invalid),
-	KUNIT_CASE(vb_module_refs),
+	KUNIT_CASE(vb_bind_refs),
 	KUNIT_CASE(vb_bind_by_name),
+	KUNIT_CASE(vb_client_reload_live),
+	KUNIT_CASE(vb_driver_override),
+	KUNIT_CASE(vb_driver_ok_order),
+	KUNIT_CASE(vb_kick_vs_del_vqs),
+	KUNIT_CASE(vb_kick_vs_reset),
+	KUNIT_CASE(vb_unbind_vs_status),
 	{ }
 };
 
@@ -1513,13 +1872,13 @@ KUNIT_DEFINE_ACTION_WRAPPER(vbc_drop, vbc_drop_item, struct config_item *);
 static struct config_item *vbc_make(struct kunit *test,
 				    struct mock_transport *mt)
 {
-	struct config_item *item;
+	struct config_group *group;
 
-	item = vhost_bus_cfs_make_dev(NULL, dev_name(&mt->vdev.dev));
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, item);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vbc_drop, item),
-			0);
-	return item;
+	group = vhost_bus_cfs_make_dev(NULL, dev_name(mt->vdev.dev.parent));
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, group);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vbc_drop,
+							&group->cg_item), 0);
+	return &group->cg_item;
 }
 
 /*
@@ -1595,7 +1954,7 @@ static void vbc_bind_and_settings(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, ctx->log,
 			   "reset stop0 stop1 disable remove del");
 	KUNIT_EXPECT_NULL(test, mt->vdev.dev.driver);
-	KUNIT_EXPECT_NULL(test, mt->vdev.driver_override);
+	KUNIT_EXPECT_FALSE(test, device_has_driver_override(&mt->vdev.dev));
 	KUNIT_EXPECT_EQ(test, mt->vdev.id.device, 0);
 	KUNIT_EXPECT_EQ(test, mt->vdev.num_queues, MOCK_NUM_QUEUES);
 	KUNIT_EXPECT_EQ(test, mt->vdev.queue_size, MOCK_QUEUE_SIZE);
@@ -1603,9 +1962,9 @@ static void vbc_bind_and_settings(struct kunit *test)
 }
 
 /*
- * Directories name existing devices, one each, and outlive them: a device
- * that goes away leaves a directory that answers -ENODEV, and is freed,
- * and its transport's module unpinned, only with the directory.
+ * Directories are named after the transport's device, one each, and
+ * outlive the vhost device: one that goes away leaves a directory that
+ * answers -ENODEV, and is freed only with the directory.
  */
 static void vbc_device_lifetime(struct kunit *test)
 {
@@ -1613,30 +1972,30 @@ static void vbc_device_lifetime(struct kunit *test)
 	struct config_item *item;
 	struct mock_transport *mt;
 	const char *name;
-#if defined(MODULE) && IS_ENABLED(CONFIG_MODULE_UNLOAD)
-	int refs = module_refcount(THIS_MODULE);
-#endif
 
 	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
-	KUNIT_EXPECT_PTR_EQ(test, vhost_bus_cfs_make_dev(NULL, "vhostbus-none"),
+	KUNIT_EXPECT_PTR_EQ(test, vhost_bus_cfs_make_dev(NULL, "no-such-parent"),
 			    ERR_PTR(-ENODEV));
 
 	mt = mock_device_add(test, 0);
+	mock_device_hold(test, mt);
+	/* Not the kernel's name for it, which changes at each registration. */
+	KUNIT_EXPECT_PTR_EQ(test,
+			    vhost_bus_cfs_make_dev(NULL, dev_name(&mt->vdev.dev)),
+			    ERR_PTR(-ENODEV));
 	item = vbc_make(test, mt);
-	name = dev_name(&mt->vdev.dev);
+	name = dev_name(ctx->parent);
+	KUNIT_EXPECT_STREQ(test, config_item_name(item), name);
 	KUNIT_EXPECT_PTR_EQ(test, vhost_bus_cfs_make_dev(NULL, name),
 			    ERR_PTR(-EEXIST));
-#if defined(MODULE) && IS_ENABLED(CONFIG_MODULE_UNLOAD)
-	/* The mock transport is this module. */
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), refs + 1);
-#endif
 
 	KUNIT_ASSERT_EQ(test, vbc_store(test, item, "client", MOCK_CLIENT),
 			strlen(MOCK_CLIENT));
 	log_clear(ctx);
 	mock_device_remove(test, mt);
 	KUNIT_EXPECT_STREQ(test, ctx->log, "disable remove del");
-	KUNIT_EXPECT_EQ(test, ctx->releases, 0);
+	/* The test's reference and the directory's. */
+	KUNIT_EXPECT_EQ(test, mock_device_refs(mt), 2);
 
 	KUNIT_EXPECT_PTR_EQ(test, vbc_show(test, item, "device_id"),
 			    ERR_PTR(-ENODEV));
@@ -1647,10 +2006,147 @@ static void vbc_device_lifetime(struct kunit *test)
 			-ENODEV);
 
 	kunit_release_action(test, vbc_drop, item);
-	KUNIT_EXPECT_EQ(test, ctx->releases, 1);
-#if defined(MODULE) && IS_ENABLED(CONFIG_MODULE_UNLOAD)
-	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), refs);
+	KUNIT_EXPECT_EQ(test, mock_device_refs(mt), 1);
+}
+
+/* Two devices under one parent: the name would not say which. */
+static void vbc_ambiguous_parent(struct kunit *test)
+{
+	struct mock_transport *mt;
+
+	mt = mock_device_add(test, 0);
+	mock_device_add(test, 0);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    vhost_bus_cfs_make_dev(NULL,
+						   dev_name(mt->vdev.dev.parent)),
+			    ERR_PTR(-EINVAL));
+}
+
+/*
+ * A new id is a new modalias: userspace hears of it with a change event,
+ * and only while no client is bound.
+ */
+static void vbc_id_change_uevent(struct kunit *test)
+{
+	struct config_item *item;
+	struct mock_transport *mt;
+	s64 __maybe_unused seq;
+
+	if (!IS_BUILTIN(CONFIG_VHOST_BUS_KUNIT_TEST))
+		kunit_skip(test, "uevent_seqnum is not exported to modules");
+
+	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	mt = mock_device_add(test, 0);
+	item = vbc_make(test, mt);
+
+#if IS_BUILTIN(CONFIG_VHOST_BUS_KUNIT_TEST)
+	seq = atomic64_read(&uevent_seqnum);
+	KUNIT_EXPECT_EQ(test, vbc_store(test, item, "device_id", "0x7e58"), 6);
+	KUNIT_EXPECT_GT(test, atomic64_read(&uevent_seqnum), seq);
+
+	seq = atomic64_read(&uevent_seqnum);
+	KUNIT_EXPECT_EQ(test, vbc_store(test, item, "vendor_id", "0x1234"), 6);
+	KUNIT_EXPECT_GT(test, atomic64_read(&uevent_seqnum), seq);
 #endif
+	KUNIT_EXPECT_EQ(test, mt->vdev.id.device, MOCK_OTHER_ID);
+	KUNIT_EXPECT_EQ(test, mt->vdev.id.vendor, 0x1234);
+
+	KUNIT_EXPECT_EQ(test, vbc_store(test, item, "device_id", "0x7e57"), 6);
+	KUNIT_EXPECT_EQ(test, vbc_store(test, item, "client", MOCK_CLIENT),
+			strlen(MOCK_CLIENT));
+	KUNIT_EXPECT_EQ(test, vbc_store(test, item, "vendor_id", "0x1"),
+			-EBUSY);
+	KUNIT_EXPECT_EQ(test, mt->vdev.id.vendor, 0x1234);
+}
+
+static void vbc_drop_client_item(struct config_item *item)
+{
+	config_item_put(item);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(vbc_drop_client, vbc_drop_client_item,
+			    struct config_item *);
+
+/*
+ * A client's own settings: a directory named after the bound client, whose
+ * attributes reach it while it is bound, and answer -ENODEV otherwise.
+ */
+static void vbc_client_settings(struct kunit *test)
+{
+	struct vb_ctx *ctx = test->priv;
+	struct config_group *dir, *group;
+	struct config_item *item, *cl;
+	struct mock_transport *mt;
+
+	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	mock_client_add(test, MOCK_OTHER_CLIENT, mock_other_ids);
+	mt = mock_device_add(test, 0);
+	item = vbc_make(test, mt);
+	dir = to_config_group(item);
+
+	/* Only the client bound, and only once it is. */
+	KUNIT_EXPECT_PTR_EQ(test, vhost_bus_cfs_make_client(dir, MOCK_CLIENT),
+			    ERR_PTR(-ENOENT));
+	KUNIT_ASSERT_EQ(test, vbc_store(test, item, "client", MOCK_CLIENT),
+			strlen(MOCK_CLIENT));
+	KUNIT_EXPECT_PTR_EQ(test,
+			    vhost_bus_cfs_make_client(dir, MOCK_OTHER_CLIENT),
+			    ERR_PTR(-ENOENT));
+	group = vhost_bus_cfs_make_client(dir, MOCK_CLIENT);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, group);
+	cl = &group->cg_item;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vbc_drop_client,
+							cl), 0);
+
+	KUNIT_EXPECT_EQ(test, vbc_attr(test, cl, "knob")->ca_mode, 0644);
+	KUNIT_EXPECT_EQ(test, vbc_attr(test, cl, "ro")->ca_mode, 0444);
+	KUNIT_EXPECT_EQ(test, vbc_store(test, cl, "knob", "42\n"), 3);
+	KUNIT_EXPECT_EQ(test, ctx->knob, 42);
+	KUNIT_EXPECT_STREQ(test, vbc_show(test, cl, "knob"), "42\n");
+	KUNIT_EXPECT_STREQ(test, vbc_show(test, cl, "ro"), "42\n");
+	KUNIT_EXPECT_EQ(test, vbc_store(test, cl, "knob", "x"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ctx->knob, 42);
+
+	/* Unbound: nothing reaches the client; bound again: it works. */
+	KUNIT_EXPECT_EQ(test, vbc_store(test, item, "client", ""), 0);
+	KUNIT_EXPECT_PTR_EQ(test, vbc_show(test, cl, "knob"), ERR_PTR(-ENODEV));
+	KUNIT_EXPECT_EQ(test, vbc_store(test, cl, "knob", "7"), -ENODEV);
+	KUNIT_EXPECT_EQ(test, ctx->knob, 42);
+	KUNIT_ASSERT_EQ(test, vbc_store(test, item, "client", MOCK_CLIENT),
+			strlen(MOCK_CLIENT));
+	KUNIT_EXPECT_EQ(test, vbc_store(test, cl, "knob", "7"), 1);
+	KUNIT_EXPECT_EQ(test, ctx->knob, 7);
+}
+
+/* Client settings tables are checked when the client registers. */
+static void vbc_client_attrs_checked(struct kunit *test)
+{
+	static const struct vhost_bus_client_attr neither[] = {
+		{ "knob", NULL, NULL },
+		{ }
+	};
+	struct vhost_bus_client_attr *many;
+	struct vhost_bus_driver drv = {
+		.driver.name = MOCK_CLIENT,
+		.id_table = mock_client_ids,
+		.probe = mock_client_probe,
+		.remove = mock_client_remove,
+		.event = mock_client_event,
+		.cfs_attrs = neither,
+	};
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, vhost_register_driver(&drv), -EINVAL);
+
+	many = kunit_kcalloc(test, VHOST_BUS_CLIENT_MAX_ATTRS + 2,
+			     sizeof(*many), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, many);
+	for (i = 0; i <= VHOST_BUS_CLIENT_MAX_ATTRS; i++) {
+		many[i].name = "knob";
+		many[i].show = mock_knob_show;
+	}
+	drv.cfs_attrs = many;
+	KUNIT_EXPECT_EQ(test, vhost_register_driver(&drv), -EINVAL);
 }
 
 static struct kunit_case vhost_bus_cfs_cases[] = {
@@ -1660,6 +2156,10 @@ static struct kunit_case vhost_bus_cfs_cases[] = {
 	KUNIT_CASE(vbc_parse_client),
 	KUNIT_CASE(vbc_bind_and_settings),
 	KUNIT_CASE(vbc_device_lifetime),
+	KUNIT_CASE(vbc_ambiguous_parent),
+	KUNIT_CASE(vbc_id_change_uevent),
+	KUNIT_CASE(vbc_client_settings),
+	KUNIT_CASE(vbc_client_attrs_checked),
 	{ }
 };
 

@@ -721,11 +721,6 @@ static const struct ntb_ctx_ops vhost_ntb_ctx_ops = {
 
 /* --- probe and remove ----------------------------------------------------- */
 
-static void vhost_ntb_release(struct device *dev)
-{
-	kfree(to_vhost_ntb(to_vhost_bus_device(dev)));
-}
-
 static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 {
 	struct vhost_ntb *vntb;
@@ -738,7 +733,8 @@ static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	    !virtio_ntb_db_bits(valid))
 		return -ENODEV;
 
-	vntb = kzalloc(sizeof(*vntb), GFP_KERNEL);
+	vntb = vhost_bus_alloc_device(struct vhost_ntb, vdev, &ntb->dev,
+				      &vhost_ntb_ops);
 	if (!vntb)
 		return -ENOMEM;
 
@@ -748,9 +744,6 @@ static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	spin_lock_init(&vntb->vq_lock);
 	INIT_WORK(&vntb->ctrl_work, vhost_ntb_ctrl_work);
 
-	vntb->vdev.dev.parent = &ntb->dev;
-	vntb->vdev.dev.release = vhost_ntb_release;
-	vntb->vdev.ops = &vhost_ntb_ops;
 	vntb->vdev.num_queues = VIRTIO_NTB_MAX_QUEUES;
 	vntb->vdev.queue_size = VHOST_NTB_QUEUE_SIZE;
 	vntb->vdev.transport_features = BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |
@@ -759,7 +752,7 @@ static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	/* Events may use the device as soon as the context is set. */
 	err = vhost_register_device(&vntb->vdev);
 	if (err) {
-		put_device(&vntb->vdev.dev);
+		vhost_bus_put_device(&vntb->vdev);
 		return err;
 	}
 

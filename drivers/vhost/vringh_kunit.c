@@ -20,6 +20,7 @@
 #define WIN_SIZE	SZ_16K
 #define RING_ALIGN	64
 #define BUF_OFFSET	SZ_4K	/* buffers follow the ring in the window */
+#define TOP_PAGE	(U64_MAX - PAGE_SIZE + 1)
 
 struct vringh_mmio_test {
 	struct virtio_device vdev;
@@ -29,6 +30,7 @@ struct vringh_mmio_test {
 	void *win;			/* the other side's memory */
 	phys_addr_t win_phys;
 	bool any_ram;			/* getrange accepts all of the RAM */
+	bool top_page;			/* and the top page of bus space */
 	unsigned int getrange_calls;
 	unsigned int kicks;
 	struct vringh_mmiovec rvec[4], wvec[4];
@@ -45,6 +47,13 @@ static bool test_getrange(struct vringh *vrh, u64 addr, struct vringh_range *r)
 	struct vringh_mmio_test *t = to_test(vrh);
 
 	t->getrange_calls++;
+	if (t->top_page && addr >= TOP_PAGE) {
+		/* Never dereferenced: the lies using it fail or stop early. */
+		r->start = TOP_PAGE;
+		r->end_incl = U64_MAX;
+		r->offset = (u64)(uintptr_t)t->win - TOP_PAGE;
+		return true;
+	}
 	if (t->any_ram && pfn_valid(PHYS_PFN(addr)) &&
 	    !PageHighMem(pfn_to_page(PHYS_PFN(addr)))) {
 		/* One page at a time: the direct map is linear per page. */
@@ -485,6 +494,66 @@ static void vringh_mmio_wrap(struct kunit *test)
 			WRAP_ROUNDS % 65536);
 }
 
+/* Complete the chains of @n out buffers at once, chain i with length i. */
+static void complete_multi(struct kunit *test, unsigned int n)
+{
+	struct vringh_mmio_test *t = test->priv;
+	struct vring_used_elem used[4];
+	struct scatterlist sg;
+	unsigned int i, len;
+	u16 used_idx, head;
+	int cookie[4];
+
+	KUNIT_ASSERT_LE(test, n, ARRAY_SIZE(used));
+	for (i = 0; i < n; i++) {
+		sg_init_one(&sg, win_buf(t, 8 * i), 8);
+		KUNIT_ASSERT_EQ(test, virtqueue_add_inbuf(t->vq, &sg, 1,
+							  &cookie[i],
+							  GFP_KERNEL), 0);
+	}
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_EQ(test, getdesc(t, &head), 1);
+		used[i].id = cpu_to_vringh32(&t->vrh, head);
+		used[i].len = cpu_to_vringh32(&t->vrh, i + 1);
+	}
+
+	used_idx = virtio16_to_cpu(&t->vdev, t->vring.used->idx);
+	KUNIT_ASSERT_EQ(test, vringh_complete_multi_mmio(&t->vrh, used, n), 0);
+	/* One index update for all of them. */
+	KUNIT_EXPECT_EQ(test, virtio16_to_cpu(&t->vdev, t->vring.used->idx),
+			(u16)(used_idx + n));
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, virtqueue_get_buf(t->vq, &len),
+				    (void *)&cookie[i]);
+		KUNIT_EXPECT_EQ(test, len, i + 1);
+	}
+	KUNIT_EXPECT_NULL(test, virtqueue_get_buf(t->vq, &len));
+}
+
+/* Several chains published together, in order, with their lengths. */
+static void vringh_mmio_complete_multi(struct kunit *test)
+{
+	setup_rings(test, 4, 0);
+	complete_multi(test, 3);
+	complete_multi(test, 1);
+}
+
+/*
+ * A batch that runs past the end of the used ring: entries 2, 3, then 0
+ * and 1, published with one index update.
+ */
+static void vringh_mmio_complete_multi_wrap(struct kunit *test)
+{
+	struct vringh_mmio_test *t = test->priv;
+
+	setup_rings(test, 4, BIT_ULL(VIRTIO_RING_F_EVENT_IDX));
+	complete_multi(test, 2);
+	complete_multi(test, 4);
+	KUNIT_EXPECT_EQ(test, virtio16_to_cpu(&t->vdev, t->vring.used->idx), 6);
+	complete_multi(test, 3);
+	KUNIT_EXPECT_EQ(test, t->vrh.last_avail_idx, 9);
+}
+
 /*
  * The lying rings are written by hand (the frontend queue only lays them
  * out). Each lie starts from a fresh backend, since one that found a broken
@@ -566,9 +635,18 @@ static void vringh_mmio_lie_out_of_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lie(test, 0, 1, &head), -EINVAL);
 	KUNIT_EXPECT_EQ(test, head, 0);
 
-	/* A length that wraps around the top of the address space. */
+	/*
+	 * A length that wraps around the top of the address space, in a
+	 * range the transport accepts: only the wrap check refuses it. The
+	 * same address with a length that fits is taken.
+	 */
+	t->top_page = true;
+	lie_desc(d, U64_MAX - 4, 2, 0, 0);
+	KUNIT_EXPECT_EQ(test, lie(test, 0, 1, &head), 1);
+	KUNIT_EXPECT_EQ(test, t->riov.iov[0].addr, U64_MAX - 4);
 	lie_desc(d, U64_MAX - 4, U32_MAX, 0, 0);
 	KUNIT_EXPECT_EQ(test, lie(test, 0, 1, &head), -EINVAL);
+	t->top_page = false;
 
 	/* An indirect table outside the window. */
 	lie_desc(d, end + 64, 32, VRING_DESC_F_INDIRECT, 0);
@@ -724,6 +802,8 @@ static struct kunit_case vringh_mmio_cases[] = {
 	KUNIT_CASE(vringh_mmio_notify_flags),
 	KUNIT_CASE(vringh_mmio_notify_event_idx),
 	KUNIT_CASE_SLOW(vringh_mmio_wrap),
+	KUNIT_CASE(vringh_mmio_complete_multi),
+	KUNIT_CASE(vringh_mmio_complete_multi_wrap),
 	KUNIT_CASE(vringh_mmio_lie_loop),
 	KUNIT_CASE(vringh_mmio_lie_long_chain),
 	KUNIT_CASE(vringh_mmio_lie_out_of_range),

@@ -132,8 +132,10 @@ struct vhost_bus_xfer {
  *	frontend how many there are and how large each may be
  *	(&vhost_bus_vq.num_max). Called with &vhost_bus_device.lock held,
  *	while the device is not live. Returns 0 or -errno.
- * @del_vqs: undo @create_vqs. Afterwards the transport must not call
- *	vhost_bus_frontend_kick() for these queues. Called with
+ * @del_vqs: undo @create_vqs. Once it returns, the transport starts no
+ *	new vhost_bus_frontend_kick() for these queues; a kick already under
+ *	way may finish, as the core waits for it (see
+ *	vhost_bus_frontend_kick()) before it frees the queues. Called with
  *	&vhost_bus_device.lock held, after every queue was stopped.
  * @start_vq: the frontend set DRIVER_OK: map the ring it set up for the
  *	queue and initialise &vhost_bus_vq.vrh with vringh_init_mmio(), the
@@ -205,8 +207,8 @@ struct vhost_bus_config_ops {
 
 /**
  * struct vhost_bus_device - a virtio device presented to a frontend
- * @dev: the driver model device. The transport sets @dev.parent and
- *	@dev.release before vhost_register_device().
+ * @dev: the driver model device. vhost_bus_alloc_device() initialises it;
+ *	its release function is the core's.
  * @id: the virtio device and vendor id. Set by the transport before
  *	registration; a device id of 0 leaves the choice to management
  *	(configfs), and no client binds until it is made.
@@ -222,27 +224,26 @@ struct vhost_bus_config_ops {
  *	@num_queues.
  * @features_mask: the feature bits a client may offer. All of them after
  *	registration; management may change it while no client is bound.
- * @driver_override: when set, the name of the only client that may bind.
- *	Set by management with vhost_bus_bind(), under device_lock().
- * @owner: the transport's module. Management that keeps a reference to
- *	the device pins it, since the release function is there.
- * @index: the unique number in the device name, vhostbus<index>.
+ * @index: the unique number in the device name, vhost<index>. It is not
+ *	reused before the device is released.
  * @lock: serialises the control path: binding, frontend status changes,
  *	creation and deletion of queues. The client's event callback is called
  *	with it held.
  * @publish_lock: serialises what the device publishes to the frontend:
  *	@status, configuration space and @config_generation.
  * @vq_lock: protects &vhost_bus_vq.ready against kicks; taken with
- *	interrupts disabled.
+ *	interrupts disabled. Kicks also run inside an RCU read-side critical
+ *	section, so that the core can wait for them before freeing @vqs.
  * @client: the bound client, once its probe succeeded; NULL otherwise.
  *	Protected by @lock.
  * @status: the device status. Written under @publish_lock (and @lock
  *	unless the device is only adding NEEDS_RESET), read with
- *	vhost_get_status().
+ *	vhost_get_status(). DRIVER_OK is set in it before any queue is
+ *	ready, and cleared (by a reset) before the queues stop.
  * @offer: the feature bits the device offers. Protected by @lock.
  * @features: the negotiated feature bits, 0 until the frontend's
- *	FEATURES_OK is accepted. Written under @lock, read with
- *	vhost_get_features().
+ *	FEATURES_OK is accepted, and again once the client that accepted
+ *	them is gone. Written under @lock, read with vhost_get_features().
  * @config_generation: the configuration generation. Written under
  *	@publish_lock, read with vhost_config_generation().
  * @vqs: the virtqueues, from vhost_create_vqs(). Protected by @lock.
@@ -256,8 +257,6 @@ struct vhost_bus_device {
 	unsigned int num_queues;
 	unsigned int queue_size;
 	u64 features_mask;
-	const char *driver_override;
-	struct module *owner;
 	unsigned int index;
 	struct mutex lock;		/* the control path */
 	struct mutex publish_lock;	/* what the frontend sees */
@@ -300,6 +299,27 @@ enum vhost_bus_event {
 };
 
 /**
+ * struct vhost_bus_client_attr - a setting of a client, in configfs
+ * @name: the name of the file.
+ * @show: print the setting for @vdev into @page, a page, with
+ *	sysfs_emit(); or NULL. Returns the length or -errno.
+ * @store: parse @page, @len bytes, and apply it to @vdev; or NULL.
+ *	Returns @len or -errno, and says why with a message on an error.
+ *
+ * Both are called with device_lock() held and the client bound to @vdev,
+ * in process context.
+ */
+struct vhost_bus_client_attr {
+	const char *name;
+	ssize_t (*show)(struct vhost_bus_device *vdev, char *page);
+	ssize_t (*store)(struct vhost_bus_device *vdev, const char *page,
+			 size_t len);
+};
+
+/* The most settings a client may show in configfs. */
+#define VHOST_BUS_CLIENT_MAX_ATTRS	8
+
+/**
  * struct vhost_bus_driver - a client: the implementation of a device type
  * @driver: the driver model driver; set at least @driver.name.
  * @id_table: the device ids the client implements, ending with an entry
@@ -309,12 +329,18 @@ enum vhost_bus_event {
  *	space. No event arrives before it returns. Returns 0 or -errno.
  * @remove: unbind. The core already stopped the rings (with a RESET event
  *	if the frontend was driving the device); it deletes the queues left
- *	after @remove returns.
+ *	after @remove returns. A frontend that negotiated with this client
+ *	is asked to reset the device (NEEDS_RESET), and the device may bind
+ *	another client at once.
  * @event: a change of the device state, see &enum vhost_bus_event. Called
  *	in process context with &vhost_bus_device.lock held: it may sleep, and
  *	may call the vhost_get_*() helpers, vhost_set_status() and
  *	vhost_set_config(), but not vhost_set_features(), vhost_create_vqs()
  *	or vhost_del_vqs().
+ * @cfs_attrs: optional: the client's settings of a device it is bound to,
+ *	up to %VHOST_BUS_CLIENT_MAX_ATTRS of them, ending with an entry with
+ *	no name. The configfs interface shows them in a group named after
+ *	the client under the device's directory.
  *
  * All callbacks are mandatory.
  */
@@ -324,6 +350,7 @@ struct vhost_bus_driver {
 	int (*probe)(struct vhost_bus_device *vdev);
 	void (*remove)(struct vhost_bus_device *vdev);
 	int (*event)(struct vhost_bus_device *vdev, enum vhost_bus_event event);
+	const struct vhost_bus_client_attr *cfs_attrs;
 };
 
 #define to_vhost_bus_driver(drv) \
@@ -442,25 +469,47 @@ static inline void *vhost_get_drvdata(const struct vhost_bus_device *vdev)
 }
 
 /* Transports */
-int __vhost_register_device(struct vhost_bus_device *vdev,
-			    struct module *owner);
+void *__vhost_bus_alloc_device(size_t size, struct device *parent,
+			       const struct vhost_bus_config_ops *ops);
 
 /**
- * vhost_register_device() - register a device a transport presents
- * @vdev: the device
+ * vhost_bus_alloc_device() - allocate a device and the transport's state
+ * @dev_struct: the transport's structure, whose first member is a
+ *	&struct vhost_bus_device
+ * @member: the name of that member
+ * @parent: the transport's device, the parent of the new one
+ * @ops: the transport's operations
  *
- * See __vhost_register_device(); this passes the module of the caller.
+ * The transport's state lives in the same allocation as the device, which
+ * the core frees once the last reference is dropped: after
+ * vhost_unregister_device(), or with vhost_bus_put_device() if the device
+ * was never registered. The core, not the transport module, holds the
+ * release function, so a reference may outlive the transport's module.
  *
- * Return: 0 or -errno.
+ * Return: the zeroed @dev_struct, or NULL.
  */
-#define vhost_register_device(vdev) \
-	__vhost_register_device(vdev, THIS_MODULE)
+#define vhost_bus_alloc_device(dev_struct, member, parent, ops)		\
+	__vhost_bus_alloc_device(sizeof(dev_struct) +			\
+			BUILD_BUG_ON_ZERO(offsetof(dev_struct, member)),	\
+			parent, ops)
 
+/**
+ * vhost_bus_put_device() - drop a reference to a device
+ * @vdev: the device
+ */
+static inline void vhost_bus_put_device(struct vhost_bus_device *vdev)
+{
+	put_device(&vdev->dev);
+}
+
+int vhost_register_device(struct vhost_bus_device *vdev);
 void vhost_unregister_device(struct vhost_bus_device *vdev);
 int vhost_bus_frontend_set_status(struct vhost_bus_device *vdev, u8 status);
 void vhost_bus_frontend_kick(struct vhost_bus_vq *vq);
 
 /* Management */
+int vhost_bus_set_id(struct vhost_bus_device *vdev,
+		     const struct vhost_bus_device_id *id);
 int vhost_bus_bind(struct vhost_bus_device *vdev, const char *name);
 void vhost_bus_unbind(struct vhost_bus_device *vdev);
 

@@ -113,7 +113,7 @@ cleanup() {
 	[ -w "$sim/link" ] && echo Y > "$sim/link"
 	ip netns del "$ns_a" 2>/dev/null
 	ip netns del "$ns_b" 2>/dev/null
-	[ -n "$vdev" ] && rmdir "$configfs/vhost/$vdev" 2>/dev/null
+	[ -n "$vdev" ] && rmdir "$configfs/vhost/$dev_b" 2>/dev/null
 	mod_unload $modules
 	[ -n "$tmp" ] && rm -rf "$tmp"
 }
@@ -273,8 +273,8 @@ channels() {
 bind_client() {
 	busywait 10 vhost_dev > /dev/null || return 1
 	vdev=$(vhost_dev)
-	mkdir "$configfs/vhost/$vdev" &&
-	echo vhost_bus_net > "$configfs/vhost/$vdev/client"
+	mkdir "$configfs/vhost/$dev_b" &&
+	echo vhost_bus_net > "$configfs/vhost/$dev_b/client"
 }
 
 setup() {
@@ -476,8 +476,8 @@ data_tests() {
 		busywait 20 eval '! ip -n $ns_a link show $if_a > /dev/null 2>&1'
 	stop_traffic
 	check "vhost_ntb unbound: its configfs directory answers -ENODEV" \
-		eval '! echo vhost_bus_net 2> /dev/null > $configfs/vhost/$vdev/client'
-	rmdir "$configfs/vhost/$vdev"
+		eval '! echo vhost_bus_net 2> /dev/null > $configfs/vhost/$dev_b/client'
+	rmdir "$configfs/vhost/$dev_b"
 	vdev=
 	check "vhost_ntb unload" mod_unload vhost_ntb
 	check "vhost_ntb reload, bind the client" \
@@ -535,7 +535,7 @@ fi
 
 ip netns del "$ns_a" 2>/dev/null
 ip netns del "$ns_b" 2>/dev/null
-check "unbind the client" rmdir "$configfs/vhost/$vdev"
+check "unbind the client" rmdir "$configfs/vhost/$dev_b"
 vdev=
 check "unload the modules" mod_unload $modules
 check "no NTB client left bound" \
