@@ -420,12 +420,14 @@ static int vhost_ntb_set_config(struct vhost_bus_device *vdev,
 	 * reorders posted writes, so each step is fenced.
 	 */
 	vhost_ntb_bump_generation(vntb);
+	/* The odd generation before the bytes. */
 	wmb();
 	vhost_ntb_publish(vntb,
 			  offsetof(struct virtio_ntb_device_block, config) +
 			  offset, len);
 	vhost_ntb_publish_field(vntb, &vntb->shadow.config_len,
 				sizeof(vntb->shadow.config_len));
+	/* The bytes before the even generation. */
 	wmb();
 	vhost_ntb_bump_generation(vntb);
 	mutex_unlock(&vntb->lock);

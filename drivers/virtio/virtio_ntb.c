@@ -820,8 +820,7 @@ static int virtio_ntb_setup_window(struct virtio_ntb *vntb)
 	resource_size_t size;
 	int err;
 
-	err = virtio_ntb_window_setup(ntb, VIRTIO_NTB_MAX_WINDOW,
-					 &vntb->window);
+	err = virtio_ntb_window_setup(ntb, VIRTIO_NTB_MAX_WINDOW, &vntb->window);
 	if (err)
 		return err;
 	size = vntb->window.size;
