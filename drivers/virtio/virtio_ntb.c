@@ -34,7 +34,7 @@
 /* Allocation granule of the bounce pools: a cache line. */
 #define VIRTIO_NTB_GRANULE_SHIFT	6
 
-/* How long a status write waits for the device (virtio_ntb.rst). */
+/* How long a status write waits for the device (virtio_ntb_linux.rst). */
 #define VIRTIO_NTB_STATUS_TIMEOUT	(10 * HZ)
 
 /* How long a configuration read waits for the device to finish a write. */

@@ -546,7 +546,7 @@ data_tests() {
 
 # --- A hostile backend ------------------------------------------------------
 
-# hostile CMD ARGS: ntb_tool on side 1 as the backend (virtio_ntb.rst).
+# hostile CMD ARGS: ntb_tool on side 1 as a backend (virtio_ntb.rst).
 #   hello WINDOW    handshake, announcing the scratchpad WINDOW
 #   publish NUM_QUEUES CONFIG_LEN
 #                   a virtio-net device block, device id last, and a doorbell
