@@ -399,17 +399,24 @@ static const struct dma_map_ops virtio_ntb_dma_ops = {
 
 /* --- virtio configuration operations -------------------------------------- */
 
+/*
+ * Past the length the device gave, the configuration space reads as 0. The
+ * length may grow (it is written under the generation), so it is read each
+ * time, and bounded.
+ */
 static void virtio_ntb_get(struct virtio_device *vdev, unsigned int offset,
 			   void *buf, unsigned int len)
 {
 	struct virtio_ntb_device_block *blk =
 		virtio_ntb_devblk(to_vntb_vdev(vdev)->vntb);
+	unsigned int end = min_t(unsigned int, VIRTIO_NTB_CONFIG_SIZE,
+				 le16_to_cpu(READ_ONCE(blk->config_len)));
+	unsigned int n = 0;
 
-	if (offset + len > VIRTIO_NTB_CONFIG_SIZE || offset + len < offset) {
-		memset(buf, 0, len);
-		return;
-	}
-	memcpy(buf, blk->config + offset, len);
+	if (offset < end)
+		n = min(len, end - offset);
+	memcpy(buf, blk->config + offset, n);
+	memset(buf + n, 0, len - n);
 }
 
 static void virtio_ntb_set(struct virtio_device *vdev, unsigned int offset,
