@@ -430,8 +430,9 @@ static inline void virtio_ntb_announce(struct ntb_dev *ntb, unsigned int role,
  * @hello: filled with what the peer announced.
  * @warned: set once a mismatch was logged, so that it is logged once.
  *
- * Step 3 of the handshake. The echo is read first: what the peer wrote
- * before echoing our session is of this session.
+ * Step 3 of the handshake. The echo and the magic are read first: what
+ * the peer wrote before echoing our session is of this session, and what
+ * it wrote before the magic is complete.
  *
  * Return: 0, -ENOENT while the peer wrote no magic, or -EPROTO if it is
  * not a @peer_role of our version.
@@ -441,10 +442,11 @@ static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
 					struct virtio_ntb_hello *hello,
 					bool *warned)
 {
-	u32 version;
+	u32 version, magic;
 
 	hello->echo = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_ECHO);
-	/* The echo before what the peer wrote ahead of it. */
+	magic = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_MAGIC);
+	/* The echo and the magic before what the peer wrote ahead of them. */
 	rmb();
 	version = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_VERSION);
 	hello->session = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_SESSION);
@@ -453,7 +455,7 @@ static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
 			       FIELD_GET(VIRTIO_NTB_VERSION_DB_BITS, version),
 			       VIRTIO_NTB_DB_MAX_BITS);
 
-	if (ntb_spad_read(ntb, VIRTIO_NTB_SPAD_MAGIC) != VIRTIO_NTB_MAGIC)
+	if (magic != VIRTIO_NTB_MAGIC)
 		return -ENOENT;
 	if (FIELD_GET(VIRTIO_NTB_VERSION_NUM, version) != VIRTIO_NTB_VERSION ||
 	    FIELD_GET(VIRTIO_NTB_VERSION_ROLE, version) != peer_role ||
