@@ -652,7 +652,7 @@ hostile_tests() {
 	hostile withdraw
 	hostile publish 3 4096
 	check "hostile backend: a 4096-byte configuration is refused" \
-		busywait 10 logged "$mark" "device configuration of 4096 bytes, more than 256: refused"
+		busywait 10 logged "$mark" "configuration of 4096 bytes, more than 256: refused"
 	check "hostile backend: no virtio device for it" eval '! frontend_vdev'
 
 	# A device that never acknowledges: one timeout, not one per write.
