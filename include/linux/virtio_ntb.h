@@ -7,7 +7,8 @@
  * with vhost-ntb (drivers/vhost/vhost_ntb.c). This header is the one C
  * definition of what they exchange: scratchpads, doorbells, the control
  * blocks at the start of each memory window, and the bus addresses in the
- * rings, and the one implementation of the handshake they both run.
+ * rings, and the one implementation of the handshake and of the window
+ * set-up they both run.
  * Documentation/driver-api/virtio/virtio_ntb.rst specifies it.
  */
 #ifndef _LINUX_VIRTIO_NTB_H
