@@ -40,7 +40,7 @@ configfs=/sys/kernel/config
 sim=$debugfs/ntb_hw_sim/pair0
 clients="ntb_netdev ntb_transport ntb_tool ntb_perf ntb_pingpong"
 modules="vhost_bus_net vhost_ntb virtio_ntb"
-tool=$debugfs/ntb_tool
+ntb_tool=$debugfs/ntb_tool
 ns_a=vntb-a-$$
 ns_b=vntb-b-$$
 addr_a=192.168.254.1
@@ -552,7 +552,7 @@ data_tests() {
 #                   a virtio-net device block, device id last, and a doorbell
 #   withdraw        device id 0, and a doorbell
 hostile() {
-	python3 - "$tool/$dev_b" "$sim/info" "$@" <<-'EOF'
+	python3 - "$ntb_tool/$dev_b" "$sim/info" "$@" <<-'EOF'
 	import os, random, re, struct, sys, time
 	tool, info, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 	MAGIC = 0x564e5442
@@ -632,7 +632,7 @@ hostile_tests() {
 
 	if ! mod_load virtio_ntb ||
 	   ! echo "$dev_b" > /sys/bus/ntb/drivers/virtio_ntb/unbind ||
-	   ! mod_load ntb_tool || ! echo Y > "$tool/$dev_b/link"; then
+	   ! mod_load ntb_tool || ! echo Y > "$ntb_tool/$dev_b/link"; then
 		fail "hostile backend: load virtio_ntb and ntb_tool"
 		mod_unload ntb_tool virtio_ntb
 		return
@@ -672,8 +672,8 @@ hostile_tests() {
 	sleep 11
 	check "dead backend: link down ends the wait for the device" \
 		eval '! logged "$mark" "did not acknowledge" && ! frontend_vdev'
-	echo 0 > "$tool/$dev_b/spad0"
-	echo Y > "$tool/$dev_b/link"
+	echo 0 > "$ntb_tool/$dev_b/spad0"
+	echo Y > "$ntb_tool/$dev_b/link"
 	echo Y > "$sim/link"
 
 	# The same, and virtio_ntb is unbound while the frontend waits.
