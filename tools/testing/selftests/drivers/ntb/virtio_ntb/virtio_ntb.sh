@@ -595,7 +595,7 @@ hostile() {
 	    time.sleep(0.5)
 	elif cmd == 'publish':
 	    fd, phys = devblk()
-	    features = 1 << 32 | 1 << 33 | 1 << 37	# VERSION_1, ACCESS_PLATFORM, ORDER_PLATFORM
+	    features = 1 << 32 | 1 << 33 | 1 << 36	# VERSION_1, ACCESS_PLATFORM, ORDER_PLATFORM
 	    os.pwrite(fd, struct.pack('<II', 0, 1), phys)
 	    os.pwrite(fd, struct.pack('<IIQIIIHH', 0, 0, features, 0, 0, 0,
 	                              int(args[0]), int(args[1])), phys + 8)
