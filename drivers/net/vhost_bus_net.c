@@ -41,8 +41,13 @@
 #define VBNET_BACKLOG		256
 /* Segments of a descriptor chain that need no allocation. */
 #define VBNET_IOV		(MAX_SKB_FRAGS + 4)
-/* Bytes of a received packet in the linear part; the rest in pages. */
+/*
+ * Bytes of a received packet in the linear part, at least; the rest in
+ * pages. More when the header says the headers are longer, up to what
+ * fits a page.
+ */
 #define VBNET_LINEAR		256
+#define VBNET_MAX_LINEAR	SKB_MAX_HEAD(NET_SKB_PAD + NET_IP_ALIGN)
 /* The largest packet the frontend may send: a GSO frame. */
 #define VBNET_MAX_FRAME		(64 * 1024 + ETH_HLEN + VLAN_HLEN)
 #define VBNET_HDR_LEN		sizeof(struct virtio_net_hdr_mrg_rxbuf)
@@ -313,7 +318,38 @@ static void vbnet_notify(struct vhost_bus_vq *vq, u64 *notes)
 	}
 }
 
+/* The queue pairs the frontend negotiated: one without VIRTIO_NET_F_MQ. */
+static unsigned int vbnet_max_pairs(struct vbnet *vbnet)
+{
+	return vhost_bus_has_feature(vbnet->vdev, VIRTIO_NET_F_MQ) ?
+	       vbnet->max_pairs : 1;
+}
+
+/* The queue pairs the frontend uses now (virtio 1.2, 5.1.6.5.5). */
+static unsigned int vbnet_pairs(struct vbnet *vbnet)
+{
+	return min(READ_ONCE(vbnet->curr_pairs), vbnet_max_pairs(vbnet));
+}
+
 /* --- the frontend's transmit queues: packets we receive ------------------- */
+
+/*
+ * The linear part of a packet from the frontend: the headers the header
+ * names, which virtio_net_hdr_to_skb() wants there (the checksum field
+ * included), as tun sizes it; at least VBNET_LINEAR, at most a page.
+ */
+static size_t vbnet_linear_len(const struct virtio_net_hdr *hdr, size_t len)
+{
+	size_t linear = le16_to_cpu((__force __le16)hdr->hdr_len);
+
+	if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		linear = max_t(size_t, linear,
+			       le16_to_cpu((__force __le16)hdr->csum_start) +
+			       le16_to_cpu((__force __le16)hdr->csum_offset) +
+			       sizeof(__sum16));
+	linear = max_t(size_t, linear, VBNET_LINEAR);
+	return min3(linear, len, (size_t)VBNET_MAX_LINEAR);
+}
 
 /* Build an skb from a chain the frontend transmitted. */
 static struct sk_buff *vbnet_pull_skb(struct vbnet_pair *pair, size_t len,
@@ -321,14 +357,15 @@ static struct sk_buff *vbnet_pull_skb(struct vbnet_pair *pair, size_t len,
 {
 	struct vbnet *vbnet = pair->vbnet;
 	struct virtio_net_hdr_mrg_rxbuf hdr;
-	size_t linear = min_t(size_t, len, VBNET_LINEAR);
 	struct sk_buff *skb;
+	size_t linear;
 	int err;
 
 	err = vbnet_copy_all(vbnet->vdev, &pair->riov, &hdr, VBNET_HDR_LEN,
 			     false, copies);
 	if (err)
 		return ERR_PTR(err);
+	linear = vbnet_linear_len(&hdr.hdr, len);
 
 	skb = netdev_alloc_skb_ip_align(vbnet->ndev, linear);
 	if (!skb)
@@ -386,7 +423,8 @@ static void vbnet_tx_work(struct work_struct *work)
 	int budget;
 
 	mutex_lock(&vbnet->lock);
-	if (!vbnet->running || vbnet->broken)
+	if (!vbnet->running || vbnet->broken ||
+	    pair->index >= vbnet_max_pairs(vbnet))
 		goto out_unlock;
 
 	for (budget = VBNET_BATCH; budget; budget--) {
@@ -672,6 +710,16 @@ static void vbnet_rx_work(struct work_struct *work)
 	mutex_lock(&vbnet->lock);
 	if (!vbnet->running || vbnet->broken)
 		goto out_unlock;
+	/*
+	 * A pair the frontend does not use gets no packet (5.1.6.5.5); without
+	 * VIRTIO_NET_F_MQ, the second pair's receive queue is the control
+	 * queue.
+	 */
+	if (pair->index >= vbnet_pairs(vbnet)) {
+		drops += skb_queue_len(&pair->txq);
+		skb_queue_purge(&pair->txq);
+		goto out_wake;
+	}
 
 	for (budget = VBNET_BATCH; budget; budget--) {
 		struct sk_buff *skb = skb_peek(&pair->txq);
@@ -709,6 +757,7 @@ static void vbnet_rx_work(struct work_struct *work)
 	vbnet_notify(vq, &notes);
 	if (!budget)
 		queue_work(vbnet_wq, &pair->rx_work);
+out_wake:
 	if (netif_tx_queue_stopped(txq) &&
 	    skb_queue_len(&pair->txq) < VBNET_BACKLOG / 2) {
 		local_bh_disable();
@@ -734,6 +783,7 @@ static struct vhost_bus_vq *vbnet_ctrlq(struct vbnet *vbnet)
 
 static u8 vbnet_ctrl_mq(struct vbnet *vbnet, u8 cmd, size_t len)
 {
+	unsigned int i;
 	int copies = 0;
 	__le16 pairs;
 	u16 n;
@@ -744,11 +794,14 @@ static u8 vbnet_ctrl_mq(struct vbnet *vbnet, u8 cmd, size_t len)
 		return VIRTIO_NET_ERR;
 
 	n = le16_to_cpu(pairs);
-	if (n < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || n > vbnet->max_pairs)
+	if (n < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || n > vbnet_max_pairs(vbnet))
 		return VIRTIO_NET_ERR;
 	/* Read by ndo_select_queue; it may see either value for a while. */
 	WRITE_ONCE(vbnet->curr_pairs, n);
 	netdev_dbg(vbnet->ndev, "the frontend uses %u queue pairs\n", n);
+	/* What waits for the pairs it stopped using is dropped there. */
+	for (i = n; i < VBNET_MAX_PAIRS; i++)
+		queue_work(vbnet_wq, &vbnet->pairs[i].rx_work);
 	return VIRTIO_NET_OK;
 }
 
@@ -863,6 +916,12 @@ static int vbnet_stop(struct net_device *ndev)
 	netif_tx_stop_all_queues(ndev);
 	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
 		napi_disable(&vbnet->pairs[i].napi);
+		/*
+		 * A run that began while we were up may still fill the
+		 * backlog; later runs see us down and drop. vbnet_open()
+		 * queues the work again.
+		 */
+		cancel_work_sync(&vbnet->pairs[i].tx_work);
 		skb_queue_purge(&vbnet->pairs[i].rxq);
 	}
 	return 0;
@@ -873,7 +932,18 @@ static netdev_tx_t vbnet_start_xmit(struct sk_buff *skb,
 {
 	struct vbnet *vbnet = netdev_priv(ndev);
 	unsigned int q = skb_get_queue_mapping(skb);
-	struct vbnet_pair *pair = &vbnet->pairs[q];
+	struct vbnet_pair *pair;
+
+	/*
+	 * vbnet_select_queue() picks among the pairs in use, but a packet
+	 * queued before the frontend took pairs away keeps its queue.
+	 */
+	if (unlikely(q >= vbnet_pairs(vbnet))) {
+		dev_kfree_skb_any(skb);
+		atomic64_inc(&vbnet->pairs[0].xmit_drops);
+		return NETDEV_TX_OK;
+	}
+	pair = &vbnet->pairs[q];
 
 	if (!netif_carrier_ok(ndev)) {
 		dev_kfree_skb_any(skb);
@@ -902,7 +972,7 @@ static u16 vbnet_select_queue(struct net_device *ndev, struct sk_buff *skb,
 {
 	struct vbnet *vbnet = netdev_priv(ndev);
 
-	return netdev_pick_tx(ndev, skb, sb_dev) % READ_ONCE(vbnet->curr_pairs);
+	return netdev_pick_tx(ndev, skb, sb_dev) % vbnet_pairs(vbnet);
 }
 
 /* What the frontend did not accept, the stack does in software. */

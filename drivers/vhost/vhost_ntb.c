@@ -33,12 +33,9 @@
  * struct vhost_ntb - the backend side of one NTB device
  * @vdev: the device on the vhost bus.
  * @ntb: the NTB device.
- * @widx: the index of our inbound window.
- * @win: our window's memory: the driver block, then the buffers the device
- *	reads, written there by the frontend. Set up at the first link up,
- *	under @lock.
- * @win_dma: its bus address, for ntb_mw_set_trans().
- * @win_size: its size.
+ * @window: our inbound window: the driver block, then the buffers the
+ *	device reads, written there by the frontend. Set up at the first link
+ *	up, under @lock.
  * @db_bits: the doorbell bits we receive.
  * @lock: protects the fields below, but for @vq_lock, @vqs and @nvqs.
  * @peer: the frontend's window, mapped while connected: the device block,
@@ -62,10 +59,7 @@
 struct vhost_ntb {
 	struct vhost_bus_device vdev;
 	struct ntb_dev *ntb;
-	int widx;
-	void *win;
-	dma_addr_t win_dma;
-	resource_size_t win_size;
+	struct virtio_ntb_window window;
 	unsigned int db_bits;
 
 	struct mutex lock;		/* connection and published state */
@@ -96,7 +90,7 @@ static inline struct vhost_ntb *to_vhost_ntb(struct vhost_bus_device *vdev)
 static inline struct virtio_ntb_driver_block *
 vhost_ntb_drvblk(struct vhost_ntb *vntb)
 {
-	return vntb->win;
+	return vntb->window.virt;
 }
 
 /* Write part of the shadow device block across, if connected. */
@@ -281,8 +275,8 @@ static bool vhost_ntb_getrange(struct vhost_bus_vq *vq, u64 addr,
 		vaddr = (__force unsigned long)vntb->peer;
 		break;
 	case VIRTIO_NTB_ADDR_BACKEND:
-		size = vntb->win_size;
-		vaddr = (unsigned long)vntb->win;
+		size = vntb->window.size;
+		vaddr = (unsigned long)vntb->window.virt;
 		break;
 	default:
 		return false;
@@ -323,13 +317,15 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 			break;
 		case VIRTIO_NTB_ADDR_BACKEND:
 			if (off < VIRTIO_NTB_CTRL_SIZE ||
-			    off >= vntb->win_size ||
-			    seg->len > vntb->win_size - off)
+			    off >= vntb->window.size ||
+			    seg->len > vntb->window.size - off)
 				return -EFAULT;
 			if (read)
-				memcpy(seg->buf, vntb->win + off, seg->len);
+				memcpy(seg->buf, vntb->window.virt + off,
+				       seg->len);
 			else
-				memcpy(vntb->win + off, seg->buf, seg->len);
+				memcpy(vntb->window.virt + off, seg->buf,
+				       seg->len);
 			break;
 		default:
 			return -EFAULT;
@@ -394,6 +390,15 @@ static int vhost_ntb_get_config(struct vhost_bus_device *vdev,
 	return 0;
 }
 
+static void vhost_ntb_bump_generation(struct vhost_ntb *vntb)
+{
+	u32 gen = le32_to_cpu(vntb->shadow.config_generation);
+
+	vntb->shadow.config_generation = cpu_to_le32(gen + 1);
+	vhost_ntb_publish_field(vntb, &vntb->shadow.config_generation,
+				sizeof(vntb->shadow.config_generation));
+}
+
 static int vhost_ntb_set_config(struct vhost_bus_device *vdev,
 				unsigned int offset, const void *buf,
 				unsigned int len)
@@ -409,26 +414,36 @@ static int vhost_ntb_set_config(struct vhost_bus_device *vdev,
 	memcpy(vntb->shadow.config + offset, buf, len);
 	if (end > le16_to_cpu(vntb->shadow.config_len))
 		vntb->shadow.config_len = cpu_to_le16(end);
+	/*
+	 * A seqlock writer (virtio_ntb.rst, "Configuration space"): the
+	 * generation odd, the bytes, the generation even. Write-combining
+	 * reorders posted writes, so each step is fenced.
+	 */
+	vhost_ntb_bump_generation(vntb);
+	/* The odd generation before the bytes. */
+	wmb();
 	vhost_ntb_publish(vntb,
 			  offsetof(struct virtio_ntb_device_block, config) +
 			  offset, len);
 	vhost_ntb_publish_field(vntb, &vntb->shadow.config_len,
 				sizeof(vntb->shadow.config_len));
+	/* The bytes before the even generation. */
+	wmb();
+	vhost_ntb_bump_generation(vntb);
 	mutex_unlock(&vntb->lock);
 	return 0;
 }
 
+/*
+ * The generation on the wire is ours (a sequence count, even when stable),
+ * not the bus core's: only the doorbell is left to do.
+ */
 static void vhost_ntb_config_changed(struct vhost_bus_device *vdev,
 				     u32 generation)
 {
 	struct vhost_ntb *vntb = to_vhost_ntb(vdev);
 
 	mutex_lock(&vntb->lock);
-	vntb->shadow.config_generation = cpu_to_le32(generation);
-	/* The configuration space before its generation. */
-	wmb();
-	vhost_ntb_publish_field(vntb, &vntb->shadow.config_generation,
-				sizeof(vntb->shadow.config_generation));
 	vhost_ntb_ring_ctrl(vntb);
 	mutex_unlock(&vntb->lock);
 }
@@ -475,43 +490,6 @@ static const struct vhost_bus_config_ops vhost_ntb_ops = {
 	.disable	= vhost_ntb_disable,
 };
 
-/* Our inbound window: the largest one, all of it. */
-static int vhost_ntb_setup_window(struct vhost_ntb *vntb)
-{
-	struct ntb_dev *ntb = vntb->ntb;
-	resource_size_t best;
-	int err;
-
-	best = virtio_ntb_largest_window(ntb, VHOST_NTB_MAX_WINDOW,
-					 &vntb->widx);
-	if (!best)
-		return -ENOSPC;
-
-	vntb->win_size = best;
-	vntb->win = dma_alloc_coherent(ntb_get_dma_dev(ntb), best,
-				       &vntb->win_dma, GFP_KERNEL);
-	if (!vntb->win)
-		return -ENOMEM;
-
-	err = ntb_mw_set_trans(ntb, 0, vntb->widx, vntb->win_dma, best);
-	if (err) {
-		dma_free_coherent(ntb_get_dma_dev(ntb), best, vntb->win,
-				  vntb->win_dma);
-		vntb->win = NULL;
-		return err;
-	}
-	return 0;
-}
-
-static void vhost_ntb_free_window(struct vhost_ntb *vntb)
-{
-	struct ntb_dev *ntb = vntb->ntb;
-
-	ntb_mw_clear_trans(ntb, 0, vntb->widx);
-	dma_free_coherent(ntb_get_dma_dev(ntb), vntb->win_size, vntb->win,
-			  vntb->win_dma);
-}
-
 /* --- connection ----------------------------------------------------------- */
 
 /*
@@ -543,27 +521,15 @@ static void vhost_ntb_disconnect(struct vhost_ntb *vntb)
 
 static int vhost_ntb_connect(struct vhost_ntb *vntb, u32 window)
 {
-	unsigned int widx = FIELD_GET(VIRTIO_NTB_WINDOW_INDEX, window);
-	resource_size_t size, max;
-	phys_addr_t base;
-	int err;
+	void __iomem *peer;
+	resource_size_t size;
 
 	lockdep_assert_held(&vntb->lock);
 
-	size = (resource_size_t)FIELD_GET(VIRTIO_NTB_WINDOW_PAGES, window) *
-	       VIRTIO_NTB_WINDOW_UNIT;
-	err = ntb_peer_mw_get_addr(vntb->ntb, widx, &base, &max);
-	if (err)
-		return err;
-	if (size < VIRTIO_NTB_MIN_WINDOW || size > max) {
-		dev_err(&vntb->ntb->dev, "frontend window %u: bad size %pa\n",
-			widx, &size);
-		return -EINVAL;
-	}
-
-	vntb->peer = ioremap_wc(base, size);
-	if (!vntb->peer)
-		return -ENOMEM;
+	peer = virtio_ntb_map_peer_window(vntb->ntb, window, &size);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
+	vntb->peer = peer;
 	vntb->peer_size = size;
 	vntb->status_seq = 0;
 	vntb->connected = true;
@@ -581,9 +547,9 @@ static void vhost_ntb_hello(struct vhost_ntb *vntb)
 
 	lockdep_assert_held(&vntb->lock);
 
-	memset(vntb->win, 0, VIRTIO_NTB_CTRL_SIZE);
-	virtio_ntb_new_hello(&hello, vntb->db_bits, vntb->widx,
-			     vntb->win_size);
+	memset(vntb->window.virt, 0, VIRTIO_NTB_CTRL_SIZE);
+	virtio_ntb_new_hello(&hello, vntb->db_bits, vntb->window.widx,
+			     vntb->window.size);
 	vntb->session = hello.session;
 	vntb->peer_session = 0;
 	vntb->mismatch = false;
@@ -604,7 +570,7 @@ static void vhost_ntb_status_work(struct vhost_ntb *vntb)
 		return;
 	}
 	/* The status and what the frontend wrote before it, after seq. */
-	rmb();
+	dma_rmb();
 	status = le32_to_cpu(READ_ONCE(blk->status));
 	vntb->status_seq = seq;
 	mutex_unlock(&vntb->lock);
@@ -640,8 +606,9 @@ static void vhost_ntb_ctrl_work(struct work_struct *work)
 		return;
 	}
 	/* Window alignment is only known with the link up. */
-	if (!vntb->win) {
-		err = vhost_ntb_setup_window(vntb);
+	if (!vntb->window.virt) {
+		err = virtio_ntb_window_setup(vntb->ntb, VHOST_NTB_MAX_WINDOW,
+					      &vntb->window);
 		if (err) {
 			dev_err(&vntb->ntb->dev, "cannot set up window: %d\n",
 				err);
@@ -799,8 +766,7 @@ static void vhost_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
 	cancel_work_sync(&vntb->ctrl_work);
 	vhost_ntb_disconnect(vntb);
 
-	if (vntb->win)
-		vhost_ntb_free_window(vntb);
+	virtio_ntb_window_free(ntb, &vntb->window);
 	put_device(&vntb->vdev.dev);
 }
 

@@ -18,6 +18,7 @@
 #include <linux/genalloc.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/module.h>
 #include <linux/ntb.h>
 #include <linux/rcupdate.h>
@@ -33,8 +34,11 @@
 /* Allocation granule of the bounce pools: a cache line. */
 #define VIRTIO_NTB_GRANULE_SHIFT	6
 
-/* How long a status write waits for the device (virtio_ntb.rst). */
+/* How long a status write waits for the device (virtio_ntb_linux.rst). */
 #define VIRTIO_NTB_STATUS_TIMEOUT	(10 * HZ)
+
+/* How long a configuration read waits for the device to finish a write. */
+#define VIRTIO_NTB_CONFIG_WAIT_US	1000
 
 /* The most of our inbound window we give to one connection. */
 #define VIRTIO_NTB_MAX_WINDOW		SZ_16M
@@ -44,11 +48,8 @@ struct virtio_ntb_vdev;
 /**
  * struct virtio_ntb - the frontend side of one NTB device
  * @ntb: the NTB device.
- * @widx: the index of our inbound window.
- * @win: our window's memory: the device block, then rings and the buffers
- *	the device writes. Set up at the first link up, under @lock.
- * @win_dma: its bus address, for ntb_mw_set_trans().
- * @win_size: its size.
+ * @window: our inbound window: the device block, then rings and the
+ *	buffers the device writes. Set up at the first link up, under @lock.
  * @local_pool: allocator of @win past the device block, by window offset.
  * @orig: for each granule of @win, the physical address of the memory it
  *	bounces; for the copy back when a buffer the device wrote is unmapped.
@@ -63,19 +64,23 @@ struct virtio_ntb_vdev;
  * @lock: protects the connection state, the fields above from @peer on,
  *	@vd, @mismatch and @dying.
  * @connected: the handshake completed in this link session.
- * @dying: the NTB device is going away: no new virtio device.
+ * @stalled: the device did not acknowledge a status write in this
+ *	connection: it is not waited for any more.
+ * @refused: the device block broke a limit of the protocol; it is ignored
+ *	until its device id goes to 0 or the connection is new.
+ * @dying: the NTB device is going away: no new virtio device, and no
+ *	waiting for the device.
  * @mismatch: a wrong magic, version or role was reported already.
  * @vd: the registered virtio device, or NULL. Read under RCU by the
  *	doorbell handler.
  * @ctrl_work: handles doorbell bit 0 and link events.
+ * @wq: runs @ctrl_work. It may wait for the device, for the driver's probe
+ *	and remove, which a shared workqueue must not.
  * @ack_wq: where a status write waits for the device's acknowledgment.
  */
 struct virtio_ntb {
 	struct ntb_dev *ntb;
-	int widx;
-	void *win;
-	dma_addr_t win_dma;
-	resource_size_t win_size;
+	struct virtio_ntb_window window;
 	struct gen_pool *local_pool;
 	phys_addr_t *orig;
 	void __iomem *peer;
@@ -88,10 +93,13 @@ struct virtio_ntb {
 	u32 peer_session;
 	struct mutex lock;		/* connection state */
 	bool connected;
+	bool stalled;
+	bool refused;
 	bool mismatch;
 	bool dying;
 	struct virtio_ntb_vdev __rcu *vd;
 	struct work_struct ctrl_work;
+	struct workqueue_struct *wq;
 	wait_queue_head_t ack_wq;
 };
 
@@ -101,14 +109,22 @@ struct virtio_ntb {
  * @vntb: the NTB side.
  * @vqs: the virtqueues by index, read under RCU by the doorbell handler.
  * @nvqs: the number of entries of @vqs in use.
+ * @num_queues: the number of queues the device offered, checked.
+ * @queue_size_max: the most entries of each queue, checked.
  * @status_seq: the sequence number of the last status write.
  * @generation: the configuration generation last reported to the driver.
+ *
+ * What the device published about its queues is read and checked once,
+ * before the device is registered: the backend may change the device block
+ * at any time, and nothing read from it later may index an array.
  */
 struct virtio_ntb_vdev {
 	struct virtio_device vdev;
 	struct virtio_ntb *vntb;
 	struct virtqueue __rcu *vqs[VIRTIO_NTB_MAX_QUEUES];
 	unsigned int nvqs;
+	unsigned int num_queues;
+	u16 queue_size_max[VIRTIO_NTB_MAX_QUEUES];
 	u32 status_seq;
 	u32 generation;
 };
@@ -126,7 +142,7 @@ static inline struct virtio_ntb *dev_to_vntb(struct device *dev)
 static inline struct virtio_ntb_device_block *
 virtio_ntb_devblk(struct virtio_ntb *vntb)
 {
-	return vntb->win;
+	return vntb->window.virt;
 }
 
 #define virtio_ntb_drvblk(vntb, field) \
@@ -214,9 +230,9 @@ static void *virtio_ntb_dma_alloc(struct device *dev, size_t size,
 	if (!off)
 		return NULL;
 
-	memset(vntb->win + off, 0, size);
+	memset(vntb->window.virt + off, 0, size);
 	*dma_handle = virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND, off);
-	return vntb->win + off;
+	return vntb->window.virt + off;
 }
 
 static void virtio_ntb_dma_free(struct device *dev, size_t size, void *vaddr,
@@ -224,7 +240,7 @@ static void virtio_ntb_dma_free(struct device *dev, size_t size, void *vaddr,
 {
 	struct virtio_ntb *vntb = dev_to_vntb(dev);
 
-	gen_pool_free(vntb->local_pool, vaddr - vntb->win, size);
+	gen_pool_free(vntb->local_pool, vaddr - vntb->window.virt, size);
 }
 
 /*
@@ -268,7 +284,7 @@ static dma_addr_t virtio_ntb_map_page(struct device *dev, struct page *page,
 	 * what was there, not what the window held before.
 	 */
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		virtio_ntb_copy_phys(phys, vntb->win + off, size, false);
+		virtio_ntb_copy_phys(phys, vntb->window.virt + off, size, false);
 
 	return virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND, off);
 }
@@ -283,8 +299,8 @@ static void virtio_ntb_sync_for_cpu(struct device *dev, dma_addr_t addr,
 	    FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) != VIRTIO_NTB_ADDR_FRONTEND)
 		return;
 
-	virtio_ntb_copy_phys(virtio_ntb_orig(vntb->orig, off), vntb->win + off,
-			     size, true);
+	virtio_ntb_copy_phys(virtio_ntb_orig(vntb->orig, off),
+			     vntb->window.virt + off, size, true);
 }
 
 static void virtio_ntb_sync_for_device(struct device *dev, dma_addr_t addr,
@@ -307,8 +323,8 @@ static void virtio_ntb_sync_for_device(struct device *dev, dma_addr_t addr,
 		return;
 	}
 
-	virtio_ntb_copy_phys(virtio_ntb_orig(vntb->orig, off), vntb->win + off,
-			     size, false);
+	virtio_ntb_copy_phys(virtio_ntb_orig(vntb->orig, off),
+			     vntb->window.virt + off, size, false);
 }
 
 static void virtio_ntb_unmap_page(struct device *dev, dma_addr_t addr,
@@ -366,7 +382,7 @@ static size_t virtio_ntb_max_mapping_size(struct device *dev)
 	struct virtio_ntb *vntb = dev_to_vntb(dev);
 
 	/* A quarter of the smaller pool keeps a few buffers in flight. */
-	return min(vntb->win_size, vntb->peer_size) / 4;
+	return min(vntb->window.size, vntb->peer_size) / 4;
 }
 
 static const struct dma_map_ops virtio_ntb_dma_ops = {
@@ -383,17 +399,24 @@ static const struct dma_map_ops virtio_ntb_dma_ops = {
 
 /* --- virtio configuration operations -------------------------------------- */
 
+/*
+ * Past the length the device gave, the configuration space reads as 0. The
+ * length may grow (it is written under the generation), so it is read each
+ * time, and bounded.
+ */
 static void virtio_ntb_get(struct virtio_device *vdev, unsigned int offset,
 			   void *buf, unsigned int len)
 {
 	struct virtio_ntb_device_block *blk =
 		virtio_ntb_devblk(to_vntb_vdev(vdev)->vntb);
+	unsigned int end = min_t(unsigned int, VIRTIO_NTB_CONFIG_SIZE,
+				 le16_to_cpu(READ_ONCE(blk->config_len)));
+	unsigned int n = 0;
 
-	if (offset + len > VIRTIO_NTB_CONFIG_SIZE || offset + len < offset) {
-		memset(buf, 0, len);
-		return;
-	}
-	memcpy(buf, blk->config + offset, len);
+	if (offset < end)
+		n = min(len, end - offset);
+	memcpy(buf, blk->config + offset, n);
+	memset(buf + n, 0, len - n);
 }
 
 static void virtio_ntb_set(struct virtio_device *vdev, unsigned int offset,
@@ -403,14 +426,32 @@ static void virtio_ntb_set(struct virtio_device *vdev, unsigned int offset,
 		      "the configuration space is read-only on virtio-ntb\n");
 }
 
+/*
+ * The device writes the configuration space as a seqlock writer: the
+ * generation odd, the bytes, the generation even (virtio_ntb.rst,
+ * "Configuration space"). The virtio core reads the generation before and
+ * after the bytes and retries while they differ; for that to be a seqlock
+ * reader, an odd generation must not be returned, and the reads of the
+ * bytes must stay between the two reads of the generation.
+ */
 static u32 virtio_ntb_generation(struct virtio_device *vdev)
 {
 	struct virtio_ntb_device_block *blk =
 		virtio_ntb_devblk(to_vntb_vdev(vdev)->vntb);
-	u32 gen = le32_to_cpu(READ_ONCE(blk->config_generation));
+	u32 gen;
+	int err;
 
-	/* Order the configuration reads after the generation. */
-	rmb();
+	/* The bytes read before this call, before the generation. */
+	dma_rmb();
+	err = read_poll_timeout_atomic(le32_to_cpu, gen, !(gen & 1), 1,
+				       VIRTIO_NTB_CONFIG_WAIT_US, false,
+				       READ_ONCE(blk->config_generation));
+	if (err)
+		dev_warn_ratelimited(&vdev->dev,
+				     "configuration generation %u stays odd\n",
+				     gen);
+	/* The generation before the bytes read after this call. */
+	dma_rmb();
 	return gen;
 }
 
@@ -422,17 +463,23 @@ static u8 virtio_ntb_get_status(struct virtio_device *vdev)
 	return le32_to_cpu(READ_ONCE(blk->status));
 }
 
-/* Does the device still need an answer from the backend? */
+/* Is there a device to answer a status write? */
 static bool virtio_ntb_present(struct virtio_ntb *vntb)
 {
-	return READ_ONCE(vntb->connected) &&
+	return READ_ONCE(vntb->connected) && !READ_ONCE(vntb->stalled) &&
 	       le32_to_cpu(READ_ONCE(virtio_ntb_devblk(vntb)->device_id));
 }
 
+/*
+ * Stop waiting when the device answers, and as soon as it cannot: the link
+ * went down (the control work may be busy in this very probe, so the link
+ * is asked directly), the device went, or the NTB device is going away.
+ */
 static bool virtio_ntb_acked(struct virtio_ntb *vntb, u32 seq)
 {
 	return le32_to_cpu(READ_ONCE(virtio_ntb_devblk(vntb)->status_ack)) ==
-	       seq || !virtio_ntb_present(vntb);
+	       seq || !virtio_ntb_present(vntb) || READ_ONCE(vntb->dying) ||
+	       !ntb_link_is_up(vntb->ntb, NULL, NULL);
 }
 
 /*
@@ -461,13 +508,22 @@ static void virtio_ntb_write_status(struct virtio_ntb_vdev *vd, u8 status)
 	mutex_unlock(&vntb->lock);
 
 	if (!wait_event_timeout(vntb->ack_wq, virtio_ntb_acked(vntb, seq),
-				VIRTIO_NTB_STATUS_TIMEOUT))
+				VIRTIO_NTB_STATUS_TIMEOUT)) {
+		/*
+		 * A backend that does not answer is not waited for again in
+		 * this connection: a probe or a reset writes the status
+		 * several times, each would cost the whole timeout.
+		 */
 		dev_err(&vd->vdev.dev,
-			"device did not acknowledge status 0x%02x\n", status);
+			"device did not acknowledge status 0x%02x: not waiting for it any more\n",
+			status);
+		WRITE_ONCE(vntb->stalled, true);
+	}
 
 	mutex_lock(&vntb->lock);
-	if (vntb->connected && virtio_ntb_acked(vntb, seq) &&
-	    virtio_ntb_present(vntb)) {
+	if (vntb->connected && virtio_ntb_present(vntb) &&
+	    le32_to_cpu(READ_ONCE(virtio_ntb_devblk(vntb)->status_ack)) ==
+	    seq) {
 		mutex_unlock(&vntb->lock);
 		return;
 	}
@@ -562,12 +618,13 @@ static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
 			       struct virtqueue **out)
 {
 	struct virtio_ntb *vntb = vd->vntb;
-	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vntb);
 	struct virtqueue *vq;
 	unsigned int num;
 
-	num = le16_to_cpu(READ_ONCE(blk->queue_size_max[index]));
-	if (!num || !is_power_of_2(num))
+	if (index >= vd->num_queues)
+		return -ENOENT;
+	num = vd->queue_size_max[index];
+	if (!num)
 		return -ENOENT;
 
 	vq = vring_create_virtqueue_dma(index, num, SMP_CACHE_BYTES, &vd->vdev,
@@ -603,12 +660,8 @@ static int virtio_ntb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			       struct irq_affinity *desc)
 {
 	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
-	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vd->vntb);
 	unsigned int i, queue = 0;
 	int err;
-
-	if (nvqs > le16_to_cpu(READ_ONCE(blk->num_queues)))
-		return -ENOENT;
 
 	for (i = 0; i < nvqs; i++) {
 		if (!vqs_info[i].name) {
@@ -657,6 +710,43 @@ static void virtio_ntb_vdev_release(struct device *dev)
 	kfree(to_vntb_vdev(dev_to_virtio(dev)));
 }
 
+/*
+ * Read what the device block says of the queues, once, and check it against
+ * the limits of the protocol (virtio_ntb.rst, "Limits"): the backend is not
+ * trusted, and these values size and index arrays.
+ */
+static int virtio_ntb_read_queues(struct virtio_ntb *vntb,
+				  struct virtio_ntb_vdev *vd)
+{
+	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vntb);
+	struct device *dev = &vntb->ntb->dev;
+	unsigned int q, num, config_len;
+
+	vd->num_queues = le16_to_cpu(READ_ONCE(blk->num_queues));
+	config_len = le16_to_cpu(READ_ONCE(blk->config_len));
+	if (vd->num_queues > VIRTIO_NTB_MAX_QUEUES) {
+		dev_err(dev, "device offers %u queues, more than %u: refused\n",
+			vd->num_queues, VIRTIO_NTB_MAX_QUEUES);
+		return -EINVAL;
+	}
+	if (config_len > VIRTIO_NTB_CONFIG_SIZE) {
+		dev_err(dev, "device configuration of %u bytes, more than %u: refused\n",
+			config_len, VIRTIO_NTB_CONFIG_SIZE);
+		return -EINVAL;
+	}
+	for (q = 0; q < vd->num_queues; q++) {
+		num = le16_to_cpu(READ_ONCE(blk->queue_size_max[q]));
+		if (num && (!is_power_of_2(num) ||
+			    num > VIRTIO_NTB_MAX_QUEUE_SIZE)) {
+			dev_err(dev, "queue %u: bad size %u: device refused\n",
+				q, num);
+			return -EINVAL;
+		}
+		vd->queue_size_max[q] = num;
+	}
+	return 0;
+}
+
 static void virtio_ntb_add_device(struct virtio_ntb *vntb)
 {
 	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vntb);
@@ -668,6 +758,14 @@ static void virtio_ntb_add_device(struct virtio_ntb *vntb)
 	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
 	if (!vd)
 		return;
+
+	/* The caller saw the magic: what the device wrote before it. */
+	dma_rmb();
+	if (virtio_ntb_read_queues(vntb, vd)) {
+		vntb->refused = true;
+		kfree(vd);
+		return;
+	}
 
 	vd->vntb = vntb;
 	vd->vdev.id.device = le32_to_cpu(READ_ONCE(blk->device_id));
@@ -709,45 +807,42 @@ static void virtio_ntb_remove_device(struct virtio_ntb *vntb, bool gone)
 	if (gone)
 		virtio_break_device(&vd->vdev);
 	mutex_unlock(&vntb->lock);
+	/*
+	 * The doorbell handler reads @vd under RCU, and unregistering may
+	 * free it; the driver's remove may still wait for an interrupt, so
+	 * @vd stays published until then, and alive until no handler sees it.
+	 */
+	get_device(&vd->vdev.dev);
 	unregister_virtio_device(&vd->vdev);
 	mutex_lock(&vntb->lock);
 	RCU_INIT_POINTER(vntb->vd, NULL);
 	synchronize_rcu();
+	put_device(&vd->vdev.dev);
 }
 
-/* Our inbound window: the largest one, all of it. */
+/* Our inbound window, and the pool that hands it out past the block. */
 static int virtio_ntb_setup_window(struct virtio_ntb *vntb)
 {
 	struct ntb_dev *ntb = vntb->ntb;
-	resource_size_t best;
+	resource_size_t size;
 	int err;
 
-	best = virtio_ntb_largest_window(ntb, VIRTIO_NTB_MAX_WINDOW,
-					 &vntb->widx);
-	if (!best)
-		return -ENOSPC;
-
-	vntb->win_size = best;
-	vntb->win = dma_alloc_coherent(ntb_get_dma_dev(ntb), best, &vntb->win_dma,
-				       GFP_KERNEL);
-	if (!vntb->win)
-		return -ENOMEM;
-
-	err = ntb_mw_set_trans(ntb, 0, vntb->widx, vntb->win_dma, best);
+	err = virtio_ntb_window_setup(ntb, VIRTIO_NTB_MAX_WINDOW, &vntb->window);
 	if (err)
-		goto err_free;
+		return err;
+	size = vntb->window.size;
 
 	vntb->local_pool = gen_pool_create(VIRTIO_NTB_GRANULE_SHIFT, -1);
 	if (!vntb->local_pool) {
 		err = -ENOMEM;
-		goto err_clear;
+		goto err_window;
 	}
 	err = gen_pool_add(vntb->local_pool, VIRTIO_NTB_CTRL_SIZE,
-			   best - VIRTIO_NTB_CTRL_SIZE, -1);
+			   size - VIRTIO_NTB_CTRL_SIZE, -1);
 	if (err)
 		goto err_pool;
 
-	vntb->orig = kvcalloc(best >> VIRTIO_NTB_GRANULE_SHIFT,
+	vntb->orig = kvcalloc(size >> VIRTIO_NTB_GRANULE_SHIFT,
 			      sizeof(*vntb->orig), GFP_KERNEL);
 	if (!vntb->orig) {
 		err = -ENOMEM;
@@ -757,23 +852,16 @@ static int virtio_ntb_setup_window(struct virtio_ntb *vntb)
 
 err_pool:
 	gen_pool_destroy(vntb->local_pool);
-err_clear:
-	ntb_mw_clear_trans(ntb, 0, vntb->widx);
-err_free:
-	dma_free_coherent(ntb_get_dma_dev(ntb), best, vntb->win, vntb->win_dma);
-	vntb->win = NULL;
+err_window:
+	virtio_ntb_window_free(ntb, &vntb->window);
 	return err;
 }
 
 static void virtio_ntb_free_window(struct virtio_ntb *vntb)
 {
-	struct ntb_dev *ntb = vntb->ntb;
-
 	kvfree(vntb->orig);
 	gen_pool_destroy(vntb->local_pool);
-	ntb_mw_clear_trans(ntb, 0, vntb->widx);
-	dma_free_coherent(ntb_get_dma_dev(ntb), vntb->win_size, vntb->win,
-			  vntb->win_dma);
+	virtio_ntb_window_free(vntb->ntb, &vntb->window);
 }
 
 /* --- connection ----------------------------------------------------------- */
@@ -800,25 +888,14 @@ static void virtio_ntb_disconnect(struct virtio_ntb *vntb)
 /* The backend's window is ours to write: map it and set its pool up. */
 static int virtio_ntb_connect(struct virtio_ntb *vntb, u32 window)
 {
-	unsigned int widx = FIELD_GET(VIRTIO_NTB_WINDOW_INDEX, window);
-	resource_size_t size, max;
-	phys_addr_t base;
+	void __iomem *peer;
+	resource_size_t size;
 	int err;
 
-	size = (resource_size_t)FIELD_GET(VIRTIO_NTB_WINDOW_PAGES, window) *
-	       VIRTIO_NTB_WINDOW_UNIT;
-	err = ntb_peer_mw_get_addr(vntb->ntb, widx, &base, &max);
-	if (err)
-		return err;
-	if (size < VIRTIO_NTB_MIN_WINDOW || size > max) {
-		dev_err(&vntb->ntb->dev, "backend window %u: bad size %pa\n",
-			widx, &size);
-		return -EINVAL;
-	}
-
-	vntb->peer = ioremap_wc(base, size);
-	if (!vntb->peer)
-		return -ENOMEM;
+	peer = virtio_ntb_map_peer_window(vntb->ntb, window, &size);
+	if (IS_ERR(peer))
+		return PTR_ERR(peer);
+	vntb->peer = peer;
 	vntb->peer_size = size;
 
 	vntb->peer_pool = gen_pool_create(VIRTIO_NTB_GRANULE_SHIFT, -1);
@@ -846,6 +923,8 @@ static int virtio_ntb_connect(struct virtio_ntb *vntb, u32 window)
 	/* And out of the write-combining buffers. */
 	wmb();
 
+	WRITE_ONCE(vntb->stalled, false);
+	vntb->refused = false;
 	WRITE_ONCE(vntb->connected, true);
 	return 0;
 
@@ -865,9 +944,9 @@ static void virtio_ntb_hello(struct virtio_ntb *vntb)
 	lockdep_assert_held(&vntb->lock);
 
 	/* Step 1: a clean device block and a new session. */
-	memset(vntb->win, 0, VIRTIO_NTB_CTRL_SIZE);
-	virtio_ntb_new_hello(&hello, vntb->db_bits, vntb->widx,
-			     vntb->win_size);
+	memset(vntb->window.virt, 0, VIRTIO_NTB_CTRL_SIZE);
+	virtio_ntb_new_hello(&hello, vntb->db_bits, vntb->window.widx,
+			     vntb->window.size);
 	vntb->session = hello.session;
 	vntb->peer_session = 0;
 	vntb->mismatch = false;
@@ -933,7 +1012,7 @@ static void virtio_ntb_ctrl_work(struct work_struct *work)
 		goto out_unlock;
 	}
 	/* Window alignment is only known with the link up. */
-	if (!vntb->win) {
+	if (!vntb->window.virt) {
 		err = virtio_ntb_setup_window(vntb);
 		if (err) {
 			dev_err(&vntb->ntb->dev, "cannot set up window: %d\n",
@@ -948,11 +1027,13 @@ static void virtio_ntb_ctrl_work(struct work_struct *work)
 
 	vd = rcu_dereference_protected(vntb->vd, lockdep_is_held(&vntb->lock));
 	if (!le32_to_cpu(READ_ONCE(blk->device_id))) {
+		vntb->refused = false;
 		virtio_ntb_remove_device(vntb, true);
 		goto out_unlock;
 	}
 	if (!vd) {
-		if (le32_to_cpu(READ_ONCE(blk->magic)) == VIRTIO_NTB_MAGIC)
+		if (le32_to_cpu(READ_ONCE(blk->magic)) == VIRTIO_NTB_MAGIC &&
+		    !vntb->refused)
 			virtio_ntb_add_device(vntb);
 		goto out_unlock;
 	}
@@ -974,8 +1055,9 @@ static void virtio_ntb_ctrl_work(struct work_struct *work)
 		goto out_unlock;
 	}
 
+	/* An odd generation is a write in progress; its end rings again. */
 	gen = le32_to_cpu(READ_ONCE(blk->config_generation));
-	if (gen != vd->generation) {
+	if (!(gen & 1) && gen != vd->generation) {
 		vd->generation = gen;
 		virtio_config_changed(&vd->vdev);
 	}
@@ -990,8 +1072,9 @@ static void virtio_ntb_link_event(void *ctx)
 {
 	struct virtio_ntb *vntb = ctx;
 
+	/* A status write in progress stops waiting at once on link down. */
 	wake_up_all(&vntb->ack_wq);
-	schedule_work(&vntb->ctrl_work);
+	queue_work(vntb->wq, &vntb->ctrl_work);
 }
 
 static void virtio_ntb_db_event(void *ctx, int vector)
@@ -1005,7 +1088,7 @@ static void virtio_ntb_db_event(void *ctx, int vector)
 
 	if (db & BIT_ULL(VIRTIO_NTB_DB_CTRL)) {
 		wake_up_all(&vntb->ack_wq);
-		schedule_work(&vntb->ctrl_work);
+		queue_work(vntb->wq, &vntb->ctrl_work);
 	}
 
 	rcu_read_lock();
@@ -1050,10 +1133,16 @@ static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	mutex_init(&vntb->lock);
 	INIT_WORK(&vntb->ctrl_work, virtio_ntb_ctrl_work);
 	init_waitqueue_head(&vntb->ack_wq);
+	vntb->wq = alloc_ordered_workqueue("virtio_ntb/%s", 0,
+					   dev_name(&ntb->dev));
+	if (!vntb->wq) {
+		err = -ENOMEM;
+		goto err_free;
+	}
 
 	err = ntb_set_ctx(ntb, vntb, &virtio_ntb_ctx_ops);
 	if (err)
-		goto err_free;
+		goto err_wq;
 
 	ntb_db_clear(ntb, valid);
 	ntb_db_clear_mask(ntb, GENMASK_ULL(vntb->db_bits - 1, 0));
@@ -1062,12 +1151,14 @@ static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 		goto err_ctx;
 
 	/* The link may be up already. */
-	schedule_work(&vntb->ctrl_work);
+	queue_work(vntb->wq, &vntb->ctrl_work);
 	return 0;
 
 err_ctx:
 	ntb_db_set_mask(ntb, valid);
 	ntb_clear_ctx(ntb);
+err_wq:
+	destroy_workqueue(vntb->wq);
 err_free:
 	kfree(vntb);
 	return err;
@@ -1077,12 +1168,20 @@ static void virtio_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
 {
 	struct virtio_ntb *vntb = ntb->ctx;
 
+	/*
+	 * No new device, and no more waiting for the backend: a probe in
+	 * progress in the control work ends without it.
+	 */
 	mutex_lock(&vntb->lock);
-	vntb->dying = true;
+	WRITE_ONCE(vntb->dying, true);
 	mutex_unlock(&vntb->lock);
+	wake_up_all(&vntb->ack_wq);
 	cancel_work_sync(&vntb->ctrl_work);
 
-	/* Reset the device while the backend can still acknowledge it. */
+	/*
+	 * Reset the device while the link is up, so that the backend learns
+	 * of it; our window stays translated until the link is down.
+	 */
 	mutex_lock(&vntb->lock);
 	virtio_ntb_remove_device(vntb, false);
 	mutex_unlock(&vntb->lock);
@@ -1090,13 +1189,13 @@ static void virtio_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
 	ntb_link_disable(ntb);
 	ntb_db_set_mask(ntb, ntb_db_valid_mask(ntb));
 	ntb_clear_ctx(ntb);
-	cancel_work_sync(&vntb->ctrl_work);
+	destroy_workqueue(vntb->wq);
 
 	mutex_lock(&vntb->lock);
 	virtio_ntb_disconnect(vntb);
 	mutex_unlock(&vntb->lock);
 
-	if (vntb->win)
+	if (vntb->window.virt)
 		virtio_ntb_free_window(vntb);
 	kfree(vntb);
 }

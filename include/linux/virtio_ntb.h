@@ -7,7 +7,8 @@
  * with vhost-ntb (drivers/vhost/vhost_ntb.c). This header is the one C
  * definition of what they exchange: scratchpads, doorbells, the control
  * blocks at the start of each memory window, and the bus addresses in the
- * rings, and the one implementation of the handshake they both run.
+ * rings, and the one implementation of the handshake and of the window
+ * set-up they both run.
  * Documentation/driver-api/virtio/virtio_ntb.rst specifies it.
  */
 #ifndef _LINUX_VIRTIO_NTB_H
@@ -16,7 +17,11 @@
 #include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/io.h>
 #include <linux/log2.h>
+#include <linux/math.h>
 #include <linux/ntb.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
@@ -79,8 +84,13 @@ static inline unsigned int virtio_ntb_queue_db(unsigned int queue,
 #define VIRTIO_NTB_CTRL_SIZE		SZ_4K
 #define VIRTIO_NTB_MIN_WINDOW		SZ_64K
 
+/*
+ * Limits of what the device block may hold. A frontend checks each value
+ * against them before it uses any, and refuses a device that exceeds one.
+ */
 #define VIRTIO_NTB_MAX_QUEUES		64
 #define VIRTIO_NTB_CONFIG_SIZE		256
+#define VIRTIO_NTB_MAX_QUEUE_SIZE	32768	/* virtio 1.2, 2.7 */
 
 /**
  * struct virtio_ntb_device_block - what the device publishes
@@ -197,30 +207,175 @@ static inline unsigned int virtio_ntb_db_bits(u64 valid)
 }
 
 /**
- * virtio_ntb_largest_window() - the inbound window a host offers
- * @ntb: its NTB device; the link must be up, for the alignments.
- * @max: the most it gives.
- * @widx: set to the window's index.
- *
- * Return: the size to use, a power of 2, or 0 if no window reaches
- * VIRTIO_NTB_MIN_WINDOW.
+ * struct virtio_ntb_window - a host's inbound memory window
+ * @widx: the window's index.
+ * @virt: the memory the peer writes through the window.
+ * @dma: its bus address, the translation of the window.
+ * @size: the part of it in use, as announced to the peer; a power of 2.
+ * @xlat_size: the size of the translation, @size rounded up to the
+ *	window's size alignment.
+ * @alloc_virt: the allocation @virt is in.
+ * @alloc_dma: its bus address.
+ * @alloc_size: its size.
  */
-static inline resource_size_t
-virtio_ntb_largest_window(struct ntb_dev *ntb, resource_size_t max, int *widx)
-{
-	resource_size_t addr_align, size_align, size_max, best = 0;
-	int i;
+struct virtio_ntb_window {
+	int widx;
+	void *virt;
+	dma_addr_t dma;
+	resource_size_t size;
+	resource_size_t xlat_size;
+	void *alloc_virt;
+	dma_addr_t alloc_dma;
+	resource_size_t alloc_size;
+};
 
+/*
+ * Allocate @win->alloc_size bytes and place the translation at an @align
+ * boundary in them. Return: 0, -ENOMEM, or -ERANGE if it does not fit.
+ */
+static inline int virtio_ntb_alloc_aligned(struct ntb_dev *ntb,
+					   struct virtio_ntb_window *win,
+					   resource_size_t align)
+{
+	struct device *dma_dev = ntb_get_dma_dev(ntb);
+	resource_size_t skip;
+
+	win->alloc_virt = dma_alloc_coherent(dma_dev, win->alloc_size,
+					     &win->alloc_dma, GFP_KERNEL);
+	if (!win->alloc_virt)
+		return -ENOMEM;
+
+	skip = roundup(win->alloc_dma, align) - win->alloc_dma;
+	if (skip > win->alloc_size - win->xlat_size) {
+		dma_free_coherent(dma_dev, win->alloc_size, win->alloc_virt,
+				  win->alloc_dma);
+		win->alloc_virt = NULL;
+		return -ERANGE;
+	}
+	win->virt = win->alloc_virt + skip;
+	win->dma = win->alloc_dma + skip;
+	return 0;
+}
+
+/**
+ * virtio_ntb_window_free() - undo virtio_ntb_window_setup()
+ * @ntb: the NTB device.
+ * @win: the window; nothing is done if it is not set up.
+ */
+static inline void virtio_ntb_window_free(struct ntb_dev *ntb,
+					  struct virtio_ntb_window *win)
+{
+	if (!win->virt)
+		return;
+	ntb_mw_clear_trans(ntb, 0, win->widx);
+	dma_free_coherent(ntb_get_dma_dev(ntb), win->alloc_size,
+			  win->alloc_virt, win->alloc_dma);
+	win->virt = NULL;
+}
+
+/**
+ * virtio_ntb_window_setup() - allocate and translate a host's inbound window
+ * @ntb: its NTB device; the link must be up, for the alignments.
+ * @max: the most of the window it gives, a power of 2.
+ * @win: filled in.
+ *
+ * Takes the largest window, and uses a power of 2 of it, at most @max.
+ * The translation honours ntb_mw_get_align(): its address is a multiple of
+ * the address alignment (on some bridges the size of the BAR) and its size
+ * one of the size alignment. As ntb_transport does, when the allocator
+ * returns a buffer that is not aligned, one twice as large is taken and
+ * the translation placed at the aligned address inside it.
+ *
+ * Return: 0, -ENOSPC if no window reaches VIRTIO_NTB_MIN_WINDOW, -ERANGE if
+ * the alignments cannot be met, -ENOMEM, or what ntb_mw_set_trans() gave.
+ */
+static inline int virtio_ntb_window_setup(struct ntb_dev *ntb,
+					  resource_size_t max,
+					  struct virtio_ntb_window *win)
+{
+	resource_size_t addr_align, size_align, size_max;
+	resource_size_t best = 0, best_addr = 1, best_size = 1, best_max = 0;
+	int i, err;
+
+	memset(win, 0, sizeof(*win));
 	for (i = 0; i < ntb_mw_count(ntb, 0); i++) {
 		if (!ntb_mw_get_align(ntb, 0, i, &addr_align, &size_align,
-				      &size_max) && size_max > best) {
-			best = size_max;
-			*widx = i;
+				      &size_max) && size_max > best_max) {
+			best_max = size_max;
+			best_addr = addr_align ?: 1;
+			best_size = size_align ?: 1;
+			win->widx = i;
 		}
 	}
-	if (best)
-		best = min_t(resource_size_t, rounddown_pow_of_two(best), max);
-	return best < VIRTIO_NTB_MIN_WINDOW ? 0 : best;
+	if (best_max)
+		best = min_t(resource_size_t, rounddown_pow_of_two(best_max),
+			     max);
+	if (best < VIRTIO_NTB_MIN_WINDOW)
+		return -ENOSPC;
+
+	win->size = best;
+	win->xlat_size = roundup(best, best_size);
+	win->alloc_size = roundup(win->xlat_size, best_addr);
+	if (win->xlat_size > best_max)
+		return -ERANGE;
+
+	err = virtio_ntb_alloc_aligned(ntb, win, best_addr);
+	if (err == -ERANGE) {
+		/* Twice the size holds an aligned translation. */
+		win->alloc_size *= 2;
+		err = virtio_ntb_alloc_aligned(ntb, win, best_addr);
+	}
+	if (err)
+		return err;
+
+	err = ntb_mw_set_trans(ntb, 0, win->widx, win->dma, win->xlat_size);
+	if (err) {
+		dma_free_coherent(ntb_get_dma_dev(ntb), win->alloc_size,
+				  win->alloc_virt, win->alloc_dma);
+		win->virt = NULL;
+	}
+	return err;
+}
+
+/**
+ * virtio_ntb_map_peer_window() - map the window a peer announced
+ * @ntb: the NTB device.
+ * @window: the peer's VIRTIO_NTB_SPAD_WINDOW.
+ * @size: set to the size announced.
+ *
+ * The index and the size come from the peer: both are checked against
+ * our outbound windows before anything is mapped.
+ *
+ * Return: the write-combining mapping, or an ERR_PTR().
+ */
+static inline void __iomem *
+virtio_ntb_map_peer_window(struct ntb_dev *ntb, u32 window,
+			   resource_size_t *size)
+{
+	unsigned int widx = FIELD_GET(VIRTIO_NTB_WINDOW_INDEX, window);
+	resource_size_t max;
+	void __iomem *peer;
+	phys_addr_t base;
+	int err;
+
+	*size = (resource_size_t)FIELD_GET(VIRTIO_NTB_WINDOW_PAGES, window) *
+		VIRTIO_NTB_WINDOW_UNIT;
+	if (widx >= ntb_peer_mw_count(ntb)) {
+		dev_err(&ntb->dev, "peer window %u: we have %d outbound windows\n",
+			widx, ntb_peer_mw_count(ntb));
+		return IOMEM_ERR_PTR(-EINVAL);
+	}
+	err = ntb_peer_mw_get_addr(ntb, widx, &base, &max);
+	if (err)
+		return IOMEM_ERR_PTR(err);
+	if (*size < VIRTIO_NTB_MIN_WINDOW || *size > max) {
+		dev_err(&ntb->dev, "peer window %u: bad size %pa, at most %pa\n",
+			widx, size, &max);
+		return IOMEM_ERR_PTR(-EINVAL);
+	}
+
+	peer = ioremap_wc(base, *size);
+	return peer ?: IOMEM_ERR_PTR(-ENOMEM);
 }
 
 /**
@@ -276,8 +431,9 @@ static inline void virtio_ntb_announce(struct ntb_dev *ntb, unsigned int role,
  * @hello: filled with what the peer announced.
  * @warned: set once a mismatch was logged, so that it is logged once.
  *
- * Step 3 of the handshake. The echo is read first: what the peer wrote
- * before echoing our session is of this session.
+ * Step 3 of the handshake. The echo and the magic are read first: what
+ * the peer wrote before echoing our session is of this session, and what
+ * it wrote before the magic is complete.
  *
  * Return: 0, -ENOENT while the peer wrote no magic, or -EPROTO if it is
  * not a @peer_role of our version.
@@ -287,10 +443,11 @@ static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
 					struct virtio_ntb_hello *hello,
 					bool *warned)
 {
-	u32 version;
+	u32 version, magic;
 
 	hello->echo = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_ECHO);
-	/* The echo before what the peer wrote ahead of it. */
+	magic = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_MAGIC);
+	/* The echo and the magic before what the peer wrote ahead of them. */
 	rmb();
 	version = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_VERSION);
 	hello->session = ntb_spad_read(ntb, VIRTIO_NTB_SPAD_SESSION);
@@ -299,7 +456,7 @@ static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
 			       FIELD_GET(VIRTIO_NTB_VERSION_DB_BITS, version),
 			       VIRTIO_NTB_DB_MAX_BITS);
 
-	if (ntb_spad_read(ntb, VIRTIO_NTB_SPAD_MAGIC) != VIRTIO_NTB_MAGIC)
+	if (magic != VIRTIO_NTB_MAGIC)
 		return -ENOENT;
 	if (FIELD_GET(VIRTIO_NTB_VERSION_NUM, version) != VIRTIO_NTB_VERSION ||
 	    FIELD_GET(VIRTIO_NTB_VERSION_ROLE, version) != peer_role ||

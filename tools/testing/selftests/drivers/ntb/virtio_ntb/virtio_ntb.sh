@@ -7,6 +7,12 @@
 # in two network namespaces. Checks ping, iperf3 TCP in both directions,
 # and transfers in both directions checked with SHA-256.
 #
+# First, ntb_tool on side 1 plays a hostile or dead backend against
+# virtio_ntb: a device block beyond the protocol's limits, a window that
+# does not exist, a backend that never acknowledges a status write.
+#
+# Any kernel splat fails the step during which it was logged.
+#
 # Usage: virtio_ntb.sh [-b KBUILD_DIR] [-t IPERF_SECONDS]
 #
 # Modules load with modprobe, or with insmod from a kernel build directory
@@ -34,10 +40,13 @@ configfs=/sys/kernel/config
 sim=$debugfs/ntb_hw_sim/pair0
 clients="ntb_netdev ntb_transport ntb_tool ntb_perf ntb_pingpong"
 modules="vhost_bus_net vhost_ntb virtio_ntb"
+ntb_tool=$debugfs/ntb_tool
 ns_a=vntb-a-$$
 ns_b=vntb-b-$$
 addr_a=192.168.254.1
 addr_b=192.168.254.2
+addr6_a=fd00:254::1
+addr6_b=fd00:254::2
 tmp=
 vdev=
 sum=
@@ -46,14 +55,43 @@ if_b=none
 num=0
 failed=0
 
+splat_re='BUG:|WARNING:|UBSAN:|KASAN:|Oops|Call Trace:|general protection'
+splat_re+='|possible (recursive|circular) locking|inconsistent lock state'
+splat_re+='|blocked for more than'
+splats_seen=0
+
+splats() {
+	dmesg | grep -cE "$splat_re"
+}
+
+# new_splats: print what the kernel logged since the last call, if it is a
+# splat; false then.
+new_splats() {
+	local n
+
+	n=$(splats)
+	[ "$n" -gt "$splats_seen" ] || { splats_seen=$n; return 0; }
+	dmesg | grep -E "$splat_re" | tail -n $((n - splats_seen)) | sed 's/^/# /'
+	splats_seen=$n
+	return 1
+}
+
+# Every result checks the kernel log: a step that splats fails, whatever
+# else it saw.
 ok() {
 	num=$((num + 1))
-	echo "ok $num - $*"
+	if new_splats; then
+		echo "ok $num - $*"
+	else
+		failed=$((failed + 1))
+		echo "not ok $num - $* (kernel splat)"
+	fi
 }
 
 fail() {
 	num=$((num + 1))
 	failed=$((failed + 1))
+	new_splats || set -- "$@" "(kernel splat)"
 	echo "not ok $num - $*"
 }
 
@@ -111,18 +149,12 @@ cleanup() {
 	[ -n "$tmp" ] && [ -f "$tmp/pids" ] && kill $(cat "$tmp/pids") 2>/dev/null
 	wait 2>/dev/null
 	[ -w "$sim/link" ] && echo Y > "$sim/link"
+	mod_unload ntb_tool
 	ip netns del "$ns_a" 2>/dev/null
 	ip netns del "$ns_b" 2>/dev/null
 	[ -n "$vdev" ] && rmdir "$configfs/vhost/$dev_b" 2>/dev/null
 	mod_unload $modules
 	[ -n "$tmp" ] && rm -rf "$tmp"
-}
-
-splats() {
-	local re='BUG:|WARNING:|UBSAN:|KASAN:|Oops|Call Trace:'
-
-	re+='|possible (recursive|circular) locking|inconsistent lock state'
-	dmesg | grep -cE "$re"
 }
 
 # The vhost bus device vhost_ntb registered on side 1.
@@ -175,14 +207,17 @@ ping_b() {
 	pinger "$ns_a" -q -c 3 -W 5 $addr_b
 }
 
-# transfer FILE FROM_NS TO_NS TO_ADDR: send FILE over TCP, print the
-# sha256 of what arrived.
+# transfer FILE FROM_NS TO_NS TO_ADDR [DSTOPTS]: send FILE over TCP, print
+# the sha256 of what arrived. With DSTOPTS (IPv6), each packet carries a
+# destination options header of that many bytes, a multiple of 8 from 16
+# to 512, so that the TCP header and its checksum lie that much further in.
 transfer() {
 	local srv
 
 	timeout 120 ip netns exec "$3" python3 - "$4" > "$tmp/recv.sum" <<-'EOF' &
 	import hashlib, socket, sys
-	s = socket.create_server((sys.argv[1], 5203))
+	family = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+	s = socket.create_server((sys.argv[1], 5203), family=family)
 	s.settimeout(60)
 	c, _ = s.accept()
 	c.settimeout(60)
@@ -196,11 +231,29 @@ transfer() {
 	EOF
 	srv=$!
 
-	timeout 120 ip netns exec "$2" python3 - "$4" "$1" <<-'EOF'
-	import socket, sys, time
+	timeout 120 ip netns exec "$2" python3 - "$4" "$1" ${5:-0} <<-'EOF'
+	import socket, struct, sys, time
+	def dstopts(size):
+	    # Unknown options the receiver skips (type 0x1e): padding longer
+	    # than 7 bytes is refused (RFC 4942).
+	    opts, left = b'', size - 2
+	    while left:
+	        n = min(left, 257)
+	        if left - n == 1:
+	            n -= 2
+	        opts += bytes([0x1e, n - 2]) + bytes(n - 2)
+	        left -= n
+	    return bytes([0, size // 8 - 1]) + opts
 	for i in range(100):
 	    try:
-	        c = socket.create_connection((sys.argv[1], 5203), timeout=60)
+	        if int(sys.argv[3]):
+	            c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+	            c.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS,
+	                         dstopts(int(sys.argv[3])))
+	            c.settimeout(60)
+	            c.connect((sys.argv[1], 5203))
+	        else:
+	            c = socket.create_connection((sys.argv[1], 5203), timeout=60)
 	        break
 	    except OSError:
 	        time.sleep(0.1)
@@ -419,6 +472,12 @@ data_tests() {
 	check "16 MiB backend to frontend arrive intact (sha256)" \
 		test "$(transfer "$tmp/data" "$ns_b" "$ns_a" $addr_a)" = "$sum"
 
+	# The checksum past the first 256 bytes: an extension header of 512.
+	ip -n "$ns_a" addr add $addr6_a/64 dev "$if_a" nodad
+	ip -n "$ns_b" addr add $addr6_b/64 dev "$if_b" nodad
+	check "16 MiB over IPv6 with 512-byte destination options arrive intact" \
+		test "$(transfer "$tmp/data" "$ns_a" "$ns_b" $addr6_b 512)" = "$sum"
+
 	# Eight flows from the backend spread over the queue pairs.
 	check "the frontend uses two queue pairs" channels "$ns_a" "$if_a" 2
 	iperf "iperf3 TCP, backend to frontend, 8 streams" -R -P 8
@@ -485,6 +544,153 @@ data_tests() {
 	recovers "vhost_ntb reload"
 }
 
+# --- A hostile backend ------------------------------------------------------
+
+# hostile CMD ARGS: ntb_tool on side 1 as a backend (virtio_ntb.rst).
+#   hello WINDOW    handshake, announcing the scratchpad WINDOW
+#   publish NUM_QUEUES CONFIG_LEN
+#                   a virtio-net device block, device id last, and a doorbell
+#   withdraw        device id 0, and a doorbell
+hostile() {
+	python3 - "$ntb_tool/$dev_b" "$sim/info" "$@" <<-'EOF'
+	import os, random, re, struct, sys, time
+	tool, info, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+	MAGIC = 0x564e5442
+	def rd(name):
+	    return int(open(os.path.join(tool, name)).read(), 0)
+	def wr(name, val):
+	    with open(os.path.join(tool, name), 'w') as f:
+	        f.write(str(val))
+	def wait(cond):
+	    end = time.time() + 10
+	    while time.time() < end:
+	        if cond():
+	            return True
+	        time.sleep(0.05)
+	    return False
+	def ring():
+	    wr('peer_db', 's 0x1')
+	def devblk():
+	    # The frontend's window, as its WINDOW scratchpad names it.
+	    widx = rd('spad4') & 0xff
+	    side0 = open(info).read().split('side 1:')[0]
+	    phys = int(re.search(r'mw%d: phys (\S+)' % widx, side0).group(1), 16)
+	    return os.open('/dev/mem', os.O_RDWR | os.O_SYNC), phys
+	if cmd == 'hello':
+	    if not wait(lambda: rd('spad0') == MAGIC):
+	        sys.exit('# no frontend announcement')
+	    valid = rd('db_valid_mask')
+	    bits = 0
+	    while bits < 64 and valid & (1 << bits):
+	        bits += 1
+	    session = random.randrange(1, 1 << 32)
+	    wr('peer0/spad4', int(args[0], 0))
+	    wr('peer0/spad1', 1 | 2 << 16 | bits << 24)
+	    wr('peer0/spad2', session)
+	    wr('peer0/spad3', rd('spad2'))
+	    wr('peer0/spad0', MAGIC)
+	    ring()
+	    if not wait(lambda: rd('spad3') == session):
+	        sys.exit('# the frontend did not echo our session')
+	    time.sleep(0.5)
+	elif cmd == 'publish':
+	    fd, phys = devblk()
+	    features = 1 << 32 | 1 << 33 | 1 << 36	# VERSION_1, ACCESS_PLATFORM, ORDER_PLATFORM
+	    os.pwrite(fd, struct.pack('<II', 0, 1), phys)
+	    os.pwrite(fd, struct.pack('<IIQIIIHH', 0, 0, features, 0, 0, 0,
+	                              int(args[0]), int(args[1])), phys + 8)
+	    os.pwrite(fd, struct.pack('<64H', *[256] * 64), phys + 0x40)
+	    os.pwrite(fd, struct.pack('<I', 1), phys + 8)	# virtio-net
+	    os.pwrite(fd, struct.pack('<I', MAGIC), phys)
+	    ring()
+	elif cmd == 'withdraw':
+	    fd, phys = devblk()
+	    os.pwrite(fd, struct.pack('<I', 0), phys + 8)
+	    ring()
+	    time.sleep(0.5)
+	EOF
+}
+
+# log_mark: where the kernel log ends now, for logged.
+log_mark() {
+	echo $(($(dmesg | wc -l) + 1))
+}
+
+# logged MARK MSG: the kernel logged MSG since MARK.
+logged() {
+	dmesg | tail -n +"$1" | grep -q "$2"
+}
+
+frontend_vdev() {
+	ls -d /sys/bus/ntb/devices/"$dev_a"/virtio* > /dev/null 2>&1
+}
+
+hostile_tests() {
+	local window=$((16 << 8))	# window 0, 64 KiB
+	local refuses='virtio: device refuses features'
+	local mark t
+
+	if ! mod_load virtio_ntb ||
+	   ! echo "$dev_b" > /sys/bus/ntb/drivers/virtio_ntb/unbind ||
+	   ! mod_load ntb_tool || ! echo Y > "$ntb_tool/$dev_b/link"; then
+		fail "hostile backend: load virtio_ntb and ntb_tool"
+		mod_unload ntb_tool virtio_ntb
+		return
+	fi
+
+	mark=$(log_mark)
+	hostile hello $((window | 200))
+	check "hostile backend: a window index past the outbound windows is refused" \
+		busywait 10 logged "$mark" "peer window 200: we have"
+
+	hostile hello $window
+	hostile publish 65 4
+	check "hostile backend: 65 queues are refused" \
+		busywait 10 logged "$mark" "device offers 65 queues, more than 64: refused"
+	check "hostile backend: no virtio device for 65 queues" eval '! frontend_vdev'
+
+	hostile withdraw
+	hostile publish 3 4096
+	check "hostile backend: a 4096-byte configuration is refused" \
+		busywait 10 logged "$mark" "configuration of 4096 bytes, more than 256: refused"
+	check "hostile backend: no virtio device for it" eval '! frontend_vdev'
+
+	# A device that never acknowledges: one timeout, not one per write.
+	hostile withdraw
+	mark=$(log_mark)
+	hostile publish 3 12
+	check "dead backend: the probe ends after one status timeout" \
+		busywait 17 logged "$mark" "$refuses"
+
+	# The same, and the cable is pulled while the frontend waits.
+	hostile withdraw
+	hostile hello $window
+	hostile publish 3 12
+	sleep 1
+	mark=$(log_mark)
+	echo N > "$sim/link"
+	sleep 11
+	check "dead backend: link down ends the wait for the device" \
+		eval '! logged "$mark" "did not acknowledge" && ! frontend_vdev'
+	echo 0 > "$ntb_tool/$dev_b/spad0"
+	echo Y > "$ntb_tool/$dev_b/link"
+	echo Y > "$sim/link"
+
+	# The same, and virtio_ntb is unbound while the frontend waits.
+	hostile hello $window
+	mark=$(log_mark)
+	hostile publish 3 12
+	sleep 1
+	t=$SECONDS
+	echo "$dev_a" > /sys/bus/ntb/drivers/virtio_ntb/unbind
+	echo "# unbind during the probe: $((SECONDS - t)) s"
+	check "dead backend: unbinding virtio_ntb during a probe takes less than 5 s" \
+		test $((SECONDS - t)) -lt 5
+	check "dead backend: that probe did run" logged "$mark" "$refuses"
+
+	mod_unload ntb_tool virtio_ntb
+}
+
 # --- Main ------------------------------------------------------------------
 
 echo "TAP version 13"
@@ -521,10 +727,12 @@ echo "# pair0: frontend $dev_a, backend $dev_b"
 
 tmp=$(mktemp -d)
 trap cleanup EXIT
-splats_before=$(splats)
+splats_seen=$(splats)
 
 # The NTB bus binds any client to every device: nothing else may be loaded.
 mod_unload $clients $modules
+
+hostile_tests
 
 if ! setup; then
 	fail "load virtio_ntb, vhost_ntb, vhost_bus_net and bind them"
@@ -541,7 +749,7 @@ check "unload the modules" mod_unload $modules
 check "no NTB client left bound" \
 	test ! -e "/sys/bus/ntb/devices/$dev_a/driver" -a \
 	     ! -e "/sys/bus/ntb/devices/$dev_b/driver"
-check "no kernel warning during the test" test "$(splats)" = "$splats_before"
+check "no kernel warning after the last step" true
 
 echo "1..$num"
 [ $failed = 0 ]
