@@ -436,13 +436,15 @@ tool_tests() {
 		check "ntb_tool: scratchpads $dev_a -> $dev_b" tool_spad "$ta/peer0" "$tb/peer0"
 		check "ntb_tool: scratchpads $dev_b -> $dev_a" tool_spad "$tb/peer0" "$ta/peer0"
 	else
-		check "ntb_tool: no scratchpads" test ! -e "$ta/spad0" -a ! -e "$ta/peer0/spad0"
+		check "ntb_tool: no scratchpads" \
+			test ! -e "$ta/spad0" -a ! -e "$ta/peer0/spad0"
 	fi
 	if has_msgs; then
 		check "ntb_tool: messages $dev_a -> $dev_b" tool_msg "$ta/peer0" "$tb/peer0"
 		check "ntb_tool: messages $dev_b -> $dev_a" tool_msg "$tb/peer0" "$ta/peer0"
 	else
-		check "ntb_tool: no message registers" test ! -e "$ta/msg_sts" -a ! -e "$ta/peer0/msg0"
+		check "ntb_tool: no message registers" \
+			test ! -e "$ta/msg_sts" -a ! -e "$ta/peer0/msg0"
 	fi
 	check "sim: link down, from $dev_a: writes dropped, reads all ones, counted" \
 		tool_link_down "$ta" "$tb"
