@@ -5,14 +5,18 @@
  *
  * An NTB client on the backend host. It registers a device on the vhost
  * bus, which a client (vhost-net, ...) implements, and carries the
- * frontend's virtio-ntb transport (drivers/virtio/virtio_ntb.c) to it: the
- * rings are in the frontend's window, which this host maps and walks with
- * vringh_*_mmio(); the buffers the device reads are in our own window.
+ * frontend's virtio-ntb transport (drivers/virtio/virtio_ntb.c) to it. Each
+ * host reads only its own memory: the descriptor tables, the driver rings
+ * and the buffers the device reads are in our window, where the frontend
+ * writes them; the device rings and the buffers the device writes are in
+ * the frontend's, where we write them. The client walks the rings with
+ * vringh_*_mmio().
  *
  * The protocol is specified in Documentation/driver-api/virtio/virtio_ntb.rst.
  */
 
 #include <linux/bitfield.h>
+#include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/module.h>
@@ -55,6 +59,8 @@
  * @vqs: the client's queues, for kicks.
  * @nvqs: the number of @vqs.
  * @ctrl_work: handles doorbell bit 0 and link events.
+ * @stats: what the data path did, in debugfs.
+ * @debugfs: our directory there.
  */
 struct vhost_ntb {
 	struct vhost_bus_device vdev;
@@ -80,7 +86,13 @@ struct vhost_ntb {
 	unsigned int nvqs;
 
 	struct work_struct ctrl_work;
+	struct virtio_ntb_stats stats;
+	struct dentry *debugfs;
 };
+
+static struct dentry *vhost_ntb_debugfs;
+
+DEFINE_SHOW_ATTRIBUTE(virtio_ntb_stats);
 
 static inline struct vhost_ntb *to_vhost_ntb(struct vhost_bus_device *vdev)
 {
@@ -201,28 +213,34 @@ static void vhost_ntb_del_vqs(struct vhost_bus_device *vdev)
 	mutex_unlock(&vntb->lock);
 }
 
-/* Is [addr, addr + len) in the frontend's window, past its control block? */
-static bool vhost_ntb_ring_part(struct vhost_ntb *vntb, u64 addr, u64 len,
-				u64 align, u64 *off)
+/*
+ * Is [addr, addr + len) in window @window (VIRTIO_NTB_ADDR_*), of @size
+ * bytes, past its control block? Sets @off to its offset there.
+ */
+static bool vhost_ntb_ring_part(u64 addr, u64 len, u64 align,
+				unsigned int window, resource_size_t size,
+				u64 *off)
 {
 	*off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
 
-	return FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) ==
-	       VIRTIO_NTB_ADDR_FRONTEND && IS_ALIGNED(addr, align) &&
-	       *off >= VIRTIO_NTB_CTRL_SIZE && *off < vntb->peer_size &&
-	       len <= vntb->peer_size - *off;
+	return FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) == window &&
+	       IS_ALIGNED(addr, align) && *off >= VIRTIO_NTB_CTRL_SIZE &&
+	       *off < size && len <= size - *off;
 }
 
 /*
- * Map the ring the frontend described for @vq: it is in the frontend's
- * window, mapped since the connection, so only check it (virtio 1.2,
- * "Virtqueues": alignment 16, 2 and 4).
+ * Map the ring the frontend described for @vq (virtio 1.2, "Virtqueues":
+ * alignment 16, 2 and 4). Each part is where its reader is: the
+ * descriptor table and the driver ring in our window, the device ring in
+ * the frontend's, mapped since the connection; so only check them.
  */
 static int vhost_ntb_start_vq(struct vhost_bus_vq *vq)
 {
 	struct vhost_ntb *vntb = to_vhost_ntb(vq->vdev);
 	u64 desc, avail, used, desc_off, avail_off, used_off;
+	resource_size_t size = vntb->window.size;
 	struct virtio_ntb_queue *q;
+	void *local;
 	unsigned int num;
 
 	/* vhost_ntb_create_vqs() made no more queues than this. */
@@ -236,17 +254,28 @@ static int vhost_ntb_start_vq(struct vhost_bus_vq *vq)
 	used = le64_to_cpu(READ_ONCE(q->used));
 
 	if (!num || !is_power_of_2(num) || num > vq->num_max ||
-	    !vhost_ntb_ring_part(vntb, desc, 16ULL * num, 16, &desc_off) ||
-	    !vhost_ntb_ring_part(vntb, avail, 6 + 2ULL * num, 2, &avail_off) ||
-	    !vhost_ntb_ring_part(vntb, used, 6 + 8ULL * num, 4, &used_off)) {
+	    !vhost_ntb_ring_part(desc, 16ULL * num, 16,
+				 VIRTIO_NTB_ADDR_BACKEND, size, &desc_off) ||
+	    !vhost_ntb_ring_part(avail, 6 + 2ULL * num, 2,
+				 VIRTIO_NTB_ADDR_BACKEND, size, &avail_off) ||
+	    !vhost_ntb_ring_part(used, 6 + 8ULL * num, 4,
+				 VIRTIO_NTB_ADDR_FRONTEND, vntb->peer_size,
+				 &used_off)) {
 		dev_err(&vntb->vdev.dev,
 			"queue %u: bad ring: %u entries at %#llx %#llx %#llx\n",
 			vq->index, num, desc, avail, used);
 		return -EINVAL;
 	}
 
+	/*
+	 * Our window is memory the frontend writes through the bridge; the
+	 * accessors of vringh_*_mmio() read it as well as they would an I/O
+	 * mapping, with the barriers a bus master's writes need.
+	 */
+	local = vntb->window.virt;
 	return vringh_init_mmio(&vq->vrh, vhost_get_features(vq->vdev), num,
-				vntb->peer + desc_off, vntb->peer + avail_off,
+				(void __iomem __force *)(local + desc_off),
+				(void __iomem __force *)(local + avail_off),
 				vntb->peer + used_off);
 }
 
@@ -256,9 +285,9 @@ static void vhost_ntb_stop_vq(struct vhost_bus_vq *vq)
 }
 
 /*
- * A buffer address from a ring. The buffers the device writes are in the
- * frontend's window; those it reads in ours, where vringh only reads an
- * indirect table, so our memory stands in for an I/O mapping there.
+ * A buffer address from a ring: in either window. The client copies with
+ * vhost_read() and vhost_write(), which check the window again, so the
+ * translation here only serves vringh's range checks.
  */
 static bool vhost_ntb_getrange(struct vhost_bus_vq *vq, u64 addr,
 			       struct vringh_range *r)
@@ -307,13 +336,23 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 			    off >= vntb->peer_size ||
 			    seg->len > vntb->peer_size - off)
 				return -EFAULT;
-			/* Writes across are posted; reads are not. */
-			if (read)
+			/*
+			 * Writes across are posted; reads are not, and a
+			 * frontend following the protocol never asks for
+			 * one: count them.
+			 */
+			if (read) {
 				memcpy_fromio(seg->buf, vntb->peer + off,
 					      seg->len);
-			else
+				atomic64_inc(&vntb->stats.reads_across);
+				atomic64_add(seg->len,
+					     &vntb->stats.read_bytes_across);
+			} else {
 				memcpy_toio(vntb->peer + off, seg->buf,
 					    seg->len);
+				atomic64_add(seg->len,
+					     &vntb->stats.bytes_to_peer);
+			}
 			break;
 		case VIRTIO_NTB_ADDR_BACKEND:
 			if (off < VIRTIO_NTB_CTRL_SIZE ||
@@ -326,6 +365,7 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 			else
 				memcpy(vntb->window.virt + off, seg->buf,
 				       seg->len);
+			atomic64_add(seg->len, &vntb->stats.bytes_local);
 			break;
 		default:
 			return -EFAULT;
@@ -342,6 +382,7 @@ static void vhost_ntb_notify(struct vhost_bus_vq *vq)
 	/* The used ring entries before the interrupt. */
 	wmb();
 	ntb_peer_db_set(vntb->ntb, BIT_ULL(bit));
+	atomic64_inc(&vntb->stats.doorbells_sent);
 }
 
 static void vhost_ntb_set_features(struct vhost_bus_device *vdev,
@@ -675,9 +716,12 @@ static void vhost_ntb_db_event(void *ctx, int vector)
 		schedule_work(&vntb->ctrl_work);
 
 	spin_lock_irqsave(&vntb->vq_lock, flags);
-	for (q = 0; q < vntb->nvqs; q++)
-		if (db & BIT_ULL(virtio_ntb_queue_db(q, vntb->db_bits)))
+	for (q = 0; q < vntb->nvqs; q++) {
+		if (db & BIT_ULL(virtio_ntb_queue_db(q, vntb->db_bits))) {
+			atomic64_inc(&vntb->stats.doorbells_received);
 			vhost_bus_frontend_kick(&vntb->vqs[q]);
+		}
+	}
 	spin_unlock_irqrestore(&vntb->vq_lock, flags);
 }
 
@@ -733,6 +777,11 @@ static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	if (err)
 		goto err_ctx;
 
+	vntb->debugfs = debugfs_create_dir(dev_name(&ntb->dev),
+					   vhost_ntb_debugfs);
+	debugfs_create_file("stats", 0400, vntb->debugfs, &vntb->stats,
+			    &virtio_ntb_stats_fops);
+
 	/* The link may be up already. */
 	schedule_work(&vntb->ctrl_work);
 	return 0;
@@ -751,6 +800,7 @@ static void vhost_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
 
 	/* Keep the memory past vhost_unregister_device(). */
 	get_device(&vntb->vdev.dev);
+	debugfs_remove(vntb->debugfs);
 
 	mutex_lock(&vntb->lock);
 	vntb->dying = true;
@@ -776,7 +826,25 @@ static struct ntb_client vhost_ntb_client = {
 		.remove	= vhost_ntb_remove,
 	},
 };
-module_ntb_client(vhost_ntb_client);
+
+static int __init vhost_ntb_init(void)
+{
+	int err;
+
+	vhost_ntb_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	err = ntb_register_client(&vhost_ntb_client);
+	if (err)
+		debugfs_remove(vhost_ntb_debugfs);
+	return err;
+}
+module_init(vhost_ntb_init);
+
+static void __exit vhost_ntb_exit(void)
+{
+	ntb_unregister_client(&vhost_ntb_client);
+	debugfs_remove(vhost_ntb_debugfs);
+}
+module_exit(vhost_ntb_exit);
 
 MODULE_DESCRIPTION("vhost bus devices for a virtio-ntb frontend across an NTB");
 MODULE_LICENSE("GPL");

@@ -6,15 +6,19 @@
  * An NTB client on the frontend host. When the backend host (vhost-ntb)
  * presents a device, this registers a virtio device, and the stock virtio
  * driver binds to it. Everything the backend must reach is in the two
- * memory windows: the rings and the buffers the device writes in our
- * window, the buffers the device reads in the backend's window. The DMA
- * operations of the virtio device bounce buffers into them.
+ * memory windows, each part where its reader is: the device rings and the
+ * buffers the device writes in our window, the descriptor tables, the
+ * driver rings and the buffers the device reads in the backend's. The
+ * driver's own rings stay in ordinary memory; the transport copies them
+ * to the windows (see "the wire rings" below), so it needs no DMA
+ * operations of its own.
  *
  * The protocol is specified in Documentation/driver-api/virtio/virtio_ntb.rst.
  */
 
 #include <linux/bitfield.h>
-#include <linux/dma-map-ops.h>
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/genalloc.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
@@ -22,7 +26,6 @@
 #include <linux/module.h>
 #include <linux/ntb.h>
 #include <linux/rcupdate.h>
-#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
@@ -31,7 +34,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-/* Allocation granule of the bounce pools: a cache line. */
+/* Allocation granule of the window allocators: a cache line. */
 #define VIRTIO_NTB_GRANULE_SHIFT	6
 
 /* How long a status write waits for the device (virtio_ntb_linux.rst). */
@@ -39,6 +42,9 @@
 
 /* How long a configuration read waits for the device to finish a write. */
 #define VIRTIO_NTB_CONFIG_WAIT_US	1000
+
+/* Alignment of the wire rings, and of the parts of a vring laid out in them. */
+#define VIRTIO_NTB_WIRE_ALIGN		SMP_CACHE_BYTES
 
 /* The most of our inbound window we give to one connection. */
 #define VIRTIO_NTB_MAX_WINDOW		SZ_16M
@@ -50,13 +56,12 @@ struct virtio_ntb_vdev;
  * @ntb: the NTB device.
  * @window: our inbound window: the device block, then rings and the
  *	buffers the device writes. Set up at the first link up, under @lock.
- * @local_pool: allocator of @win past the device block, by window offset.
- * @orig: for each granule of @win, the physical address of the memory it
- *	bounces; for the copy back when a buffer the device wrote is unmapped.
+ * @local_pool: allocator of @window past the device block, by offset: the
+ *	device rings and the buffers the device writes.
  * @peer: the backend's window, mapped while connected.
  * @peer_size: its size, as the backend announced it.
- * @peer_pool: allocator of @peer past the driver block, by window offset.
- * @peer_orig: as @orig, for @peer: for a sync before the device reads.
+ * @peer_pool: allocator of @peer past the driver block, by offset: the
+ *	descriptor tables, the driver rings and the buffers the device reads.
  * @db_bits: the doorbell bits we receive.
  * @peer_db_bits: the doorbell bits the backend receives.
  * @session: our session number, new at each link up.
@@ -77,16 +82,16 @@ struct virtio_ntb_vdev;
  * @wq: runs @ctrl_work. It may wait for the device, for the driver's probe
  *	and remove, which a shared workqueue must not.
  * @ack_wq: where a status write waits for the device's acknowledgment.
+ * @stats: what the data path did, in debugfs.
+ * @debugfs: our directory there.
  */
 struct virtio_ntb {
 	struct ntb_dev *ntb;
 	struct virtio_ntb_window window;
 	struct gen_pool *local_pool;
-	phys_addr_t *orig;
 	void __iomem *peer;
 	resource_size_t peer_size;
 	struct gen_pool *peer_pool;
-	phys_addr_t *peer_orig;
 	unsigned int db_bits;
 	unsigned int peer_db_bits;
 	u32 session;
@@ -101,11 +106,17 @@ struct virtio_ntb {
 	struct work_struct ctrl_work;
 	struct workqueue_struct *wq;
 	wait_queue_head_t ack_wq;
+	struct virtio_ntb_stats stats;
+	struct dentry *debugfs;
 };
+
+static struct dentry *virtio_ntb_debugfs;
+
+DEFINE_SHOW_ATTRIBUTE(virtio_ntb_stats);
 
 /**
  * struct virtio_ntb_vdev - the virtio device of a connection
- * @vdev: the virtio device; also the device the DMA operations act for.
+ * @vdev: the virtio device.
  * @vntb: the NTB side.
  * @vqs: the virtqueues by index, read under RCU by the doorbell handler.
  * @nvqs: the number of entries of @vqs in use.
@@ -121,7 +132,7 @@ struct virtio_ntb {
 struct virtio_ntb_vdev {
 	struct virtio_device vdev;
 	struct virtio_ntb *vntb;
-	struct virtqueue __rcu *vqs[VIRTIO_NTB_MAX_QUEUES];
+	struct virtio_ntb_vq __rcu *vqs[VIRTIO_NTB_MAX_QUEUES];
 	unsigned int nvqs;
 	unsigned int num_queues;
 	u16 queue_size_max[VIRTIO_NTB_MAX_QUEUES];
@@ -132,11 +143,6 @@ struct virtio_ntb_vdev {
 static inline struct virtio_ntb_vdev *to_vntb_vdev(struct virtio_device *vdev)
 {
 	return container_of(vdev, struct virtio_ntb_vdev, vdev);
-}
-
-static inline struct virtio_ntb *dev_to_vntb(struct device *dev)
-{
-	return to_vntb_vdev(dev_to_virtio(dev))->vntb;
 }
 
 static inline struct virtio_ntb_device_block *
@@ -160,7 +166,84 @@ static inline u64 virtio_ntb_addr(unsigned int window, unsigned long off)
 	       FIELD_PREP(VIRTIO_NTB_ADDR_OFFSET, off);
 }
 
-/* --- DMA: bounce buffers in the windows ----------------------------------- */
+/* --- the wire rings --------------------------------------------------------- */
+
+/*
+ * The driver's virtqueue is an ordinary one, in our memory, with the
+ * physical addresses of its buffers (the device is offered without
+ * VIRTIO_F_ACCESS_PLATFORM, so virtio_ring does not use the DMA API). Each
+ * queue has a second ring on the wire, the one the backend sees: its
+ * descriptor table and driver ring in the backend's window, its device
+ * ring in ours. When the driver notifies a queue, the new chains are
+ * copied to the wire ring, with the buffers the device reads copied into
+ * the backend's window and those it writes given space in ours; when the
+ * backend notifies, the used chains are copied back into the driver's
+ * ring, with as many bytes as the device wrote. A wire descriptor has the
+ * index of the driver's descriptor it stands for, so the two rings share
+ * their buffer ids.
+ */
+
+/* Which window a wire buffer is in: indices of virtio_ntb_vq.held. */
+enum { VIRTIO_NTB_READ, VIRTIO_NTB_WRITE };
+
+/**
+ * struct virtio_ntb_slot - where the buffer of one descriptor is on the wire
+ * @off: its offset in the backend's window (a buffer the device reads)
+ *	or in ours (one it writes).
+ * @len: its length; 0 for none.
+ */
+struct virtio_ntb_slot {
+	u32 off;
+	u32 len;
+};
+
+/**
+ * struct virtio_ntb_vq - a virtqueue and its wire ring
+ * @vq: the driver's virtqueue.
+ * @vring: its ring, in our memory.
+ * @vntb: the NTB side.
+ * @lock: serialises the posting of chains (from the driver's notify) with
+ *	their completion (from @work), and protects what follows.
+ * @num: the entries of both rings.
+ * @desc: the offset of the wire descriptor table in the backend's window.
+ * @avail: the offset of the wire driver ring there.
+ * @used: the wire device ring, in our window.
+ * @used_off: its offset in our window.
+ * @last_avail: the next entry of the driver's ring to post.
+ * @wire_avail: the index of the wire driver ring, as last written.
+ * @last_used: the next entry of the wire device ring to complete.
+ * @used_idx: the index of the driver's device ring, as last written.
+ * @quota: the most bytes of each window the queue may hold, so that no
+ *	queue starves the others.
+ * @held: the bytes it holds.
+ * @stalled: a chain waits for room in a window.
+ * @broken: the device broke the protocol on this queue.
+ * @inflight: the heads of the chains the device has.
+ * @slots: the wire buffer of each descriptor.
+ * @work: completes the used chains, in BH context.
+ */
+struct virtio_ntb_vq {
+	struct virtqueue *vq;
+	const struct vring *vring;
+	struct virtio_ntb *vntb;
+	spinlock_t lock;		/* posting vs completion */
+	unsigned int num;
+	unsigned long desc;
+	unsigned long avail;
+	struct vring_used *used;
+	unsigned long used_off;
+	u16 last_avail;
+	u16 wire_avail;
+	u16 last_used;
+	u16 used_idx;
+	size_t quota[2];
+	size_t held[2];
+	bool stalled;
+	bool broken;
+	unsigned long *inflight;
+	struct virtio_ntb_slot *slots;
+	struct work_struct work;
+};
 
 /* Copy between memory given by physical address and a buffer. */
 static void virtio_ntb_copy_phys(phys_addr_t phys, void *buf, size_t size,
@@ -199,203 +282,274 @@ static void virtio_ntb_copy_to_peer(void __iomem *dst, phys_addr_t phys,
 	}
 }
 
-/* Remember what the granules of [off, off + size) bounce. */
-static void virtio_ntb_record(phys_addr_t *orig, unsigned long off,
-			      size_t size, phys_addr_t phys)
+static struct gen_pool *virtio_ntb_pool(struct virtio_ntb *vntb, int dir)
 {
-	unsigned long g, first = off >> VIRTIO_NTB_GRANULE_SHIFT;
-	unsigned long last = (off + size - 1) >> VIRTIO_NTB_GRANULE_SHIFT;
-
-	for (g = first; g <= last; g++)
-		orig[g] = phys + ((g - first) << VIRTIO_NTB_GRANULE_SHIFT);
-}
-
-/* The memory a window offset bounces. */
-static phys_addr_t virtio_ntb_orig(const phys_addr_t *orig, unsigned long off)
-{
-	return orig[off >> VIRTIO_NTB_GRANULE_SHIFT] +
-	       (off & (BIT(VIRTIO_NTB_GRANULE_SHIFT) - 1));
-}
-
-static void *virtio_ntb_dma_alloc(struct device *dev, size_t size,
-				  dma_addr_t *dma_handle, gfp_t gfp,
-				  unsigned long attrs)
-{
-	struct virtio_ntb *vntb = dev_to_vntb(dev);
-	struct genpool_data_align align = { .align = PAGE_SIZE };
-	unsigned long off;
-
-	off = gen_pool_alloc_algo(vntb->local_pool, size,
-				  gen_pool_first_fit_align, &align);
-	if (!off)
-		return NULL;
-
-	memset(vntb->window.virt + off, 0, size);
-	*dma_handle = virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND, off);
-	return vntb->window.virt + off;
-}
-
-static void virtio_ntb_dma_free(struct device *dev, size_t size, void *vaddr,
-				dma_addr_t dma_handle, unsigned long attrs)
-{
-	struct virtio_ntb *vntb = dev_to_vntb(dev);
-
-	gen_pool_free(vntb->local_pool, vaddr - vntb->window.virt, size);
+	return dir == VIRTIO_NTB_WRITE ? vntb->local_pool : vntb->peer_pool;
 }
 
 /*
- * Buffers the device only reads go to the backend's window, written
- * across now; the others to ours, read back at unmap or sync.
+ * Give back the wire buffers of the chain at @head, after copying the
+ * first @len bytes the device wrote into the driver's buffers. Return how
+ * many it wrote, as far as the chain could hold them.
  */
-static dma_addr_t virtio_ntb_map_page(struct device *dev, struct page *page,
-				      unsigned long offset, size_t size,
-				      enum dma_data_direction dir,
-				      unsigned long attrs)
+static u32 virtio_ntb_retire(struct virtio_ntb_vq *nvq, u16 head, u32 len)
 {
-	struct virtio_ntb *vntb = dev_to_vntb(dev);
-	phys_addr_t phys = page_to_phys(page) + offset;
-	unsigned long off;
+	struct virtio_device *vdev = nvq->vq->vdev;
+	const struct vring_desc *desc = nvq->vring->desc;
+	struct virtio_ntb *vntb = nvq->vntb;
+	unsigned int i = head, n = 0;
+	u32 done = 0;
 
-	if (dir == DMA_TO_DEVICE) {
-		off = gen_pool_alloc(vntb->peer_pool, size);
-		if (!off)
-			return DMA_MAPPING_ERROR;
-		virtio_ntb_record(vntb->peer_orig, off, size, phys);
-		if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC)) {
-			virtio_ntb_copy_to_peer(vntb->peer + off, phys, size);
-			/*
-			 * Flush the write-combining buffers: the backend may
-			 * find the buffer in the ring without a doorbell.
-			 */
-			wmb();
+	for (;;) {
+		struct virtio_ntb_slot *slot = &nvq->slots[i];
+		u16 flags = virtio16_to_cpu(vdev, READ_ONCE(desc[i].flags));
+		int dir = flags & VRING_DESC_F_WRITE ? VIRTIO_NTB_WRITE :
+						       VIRTIO_NTB_READ;
+
+		if (dir == VIRTIO_NTB_WRITE && done < len && slot->len) {
+			u32 part = min(len - done, slot->len);
+
+			virtio_ntb_copy_phys(virtio64_to_cpu(vdev, READ_ONCE(desc[i].addr)),
+					     vntb->window.virt + slot->off,
+					     part, true);
+			atomic64_add(part, &vntb->stats.bytes_local);
+			done += part;
 		}
-		return virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND, off);
+		if (slot->len) {
+			gen_pool_free(virtio_ntb_pool(vntb, dir), slot->off,
+				      slot->len);
+			nvq->held[dir] -= slot->len;
+			slot->len = 0;
+		}
+		if (!(flags & VRING_DESC_F_NEXT) || ++n >= nvq->num)
+			return done;
+		i = virtio16_to_cpu(vdev, READ_ONCE(desc[i].next)) & (nvq->num - 1);
+	}
+}
+
+/*
+ * Put the chain at @head on the wire: a wire buffer for each descriptor,
+ * the data the device reads copied across, the wire descriptors written.
+ * False if a window has no room for it now: nothing is held then.
+ */
+static bool virtio_ntb_post_chain(struct virtio_ntb_vq *nvq, u16 head)
+{
+	struct virtio_device *vdev = nvq->vq->vdev;
+	const struct vring_desc *desc = nvq->vring->desc;
+	struct virtio_ntb *vntb = nvq->vntb;
+	unsigned int i = head, n = 0;
+
+	for (;;) {
+		struct virtio_ntb_slot *slot = &nvq->slots[i];
+		u64 addr = virtio64_to_cpu(vdev, READ_ONCE(desc[i].addr));
+		u32 len = virtio32_to_cpu(vdev, READ_ONCE(desc[i].len));
+		u16 flags = virtio16_to_cpu(vdev, READ_ONCE(desc[i].flags));
+		u16 next = virtio16_to_cpu(vdev, READ_ONCE(desc[i].next));
+		int dir = flags & VRING_DESC_F_WRITE ? VIRTIO_NTB_WRITE :
+						       VIRTIO_NTB_READ;
+		unsigned long off = VIRTIO_NTB_CTRL_SIZE;
+		struct vring_desc wire;
+
+		/* virtio_ring builds no indirect chain: it was not offered. */
+		if (WARN_ON_ONCE(flags & VRING_DESC_F_INDIRECT))
+			goto undo;
+		if (len) {
+			if (nvq->held[dir] + len > nvq->quota[dir])
+				goto undo;
+			off = gen_pool_alloc(virtio_ntb_pool(vntb, dir), len);
+			if (!off)
+				goto undo;
+			nvq->held[dir] += len;
+			slot->len = len;
+		}
+		slot->off = off;
+
+		if (dir == VIRTIO_NTB_READ && len) {
+			virtio_ntb_copy_to_peer(vntb->peer + off, addr, len);
+			atomic64_add(len, &vntb->stats.bytes_to_peer);
+		}
+
+		wire.addr = cpu_to_virtio64(vdev, virtio_ntb_addr(dir == VIRTIO_NTB_WRITE ?
+							VIRTIO_NTB_ADDR_FRONTEND :
+							VIRTIO_NTB_ADDR_BACKEND,
+							off));
+		wire.len = cpu_to_virtio32(vdev, len);
+		wire.flags = cpu_to_virtio16(vdev, flags & (VRING_DESC_F_NEXT |
+						  VRING_DESC_F_WRITE));
+		wire.next = cpu_to_virtio16(vdev, next & (nvq->num - 1));
+		memcpy_toio(vntb->peer + nvq->desc + i * sizeof(wire), &wire,
+			    sizeof(wire));
+
+		if (!(flags & VRING_DESC_F_NEXT))
+			return true;
+		/* A loop in our own driver's ring: give up on the chain. */
+		if (WARN_ON_ONCE(++n >= nvq->num))
+			goto undo;
+		i = next & (nvq->num - 1);
 	}
 
-	off = gen_pool_alloc(vntb->local_pool, size);
-	if (!off)
-		return DMA_MAPPING_ERROR;
+undo:
+	/* The descriptors not reached yet hold nothing: len is 0. */
+	virtio_ntb_retire(nvq, head, 0);
+	return false;
+}
 
-	virtio_ntb_record(vntb->orig, off, size, phys);
+/*
+ * Post the chains the driver made available since the last call, as many
+ * as the windows have room for, and ring the backend if there were any.
+ * The backend is always rung: an event index written across the link
+ * would race with the posted writes that it must order (see "Notifications"
+ * in virtio_ntb.rst).
+ */
+static void virtio_ntb_post(struct virtio_ntb_vq *nvq)
+{
+	struct virtio_device *vdev = nvq->vq->vdev;
+	const struct vring *vr = nvq->vring;
+	struct virtio_ntb *vntb = nvq->vntb;
+	u16 avail_idx, old = nvq->wire_avail;
+	unsigned int bit;
 
+	lockdep_assert_held(&nvq->lock);
+
+	if (nvq->broken)
+		return;
+	nvq->stalled = false;
+	/* The driver's entries after its index (virtio_wmb() on its side). */
+	avail_idx = virtio16_to_cpu(vdev, smp_load_acquire(&vr->avail->idx));
+	while (nvq->last_avail != avail_idx) {
+		u16 head = virtio16_to_cpu(vdev, READ_ONCE(vr->avail->ring[nvq->last_avail &
+							(nvq->num - 1)]));
+
+		if (WARN_ON_ONCE(head >= nvq->num ||
+				 test_bit(head, nvq->inflight))) {
+			nvq->broken = true;
+			break;
+		}
+		if (!virtio_ntb_post_chain(nvq, head)) {
+			/* virtio_ntb_complete() tries again. */
+			nvq->stalled = true;
+			break;
+		}
+		__set_bit(head, nvq->inflight);
+		iowrite16(head, vntb->peer + nvq->avail +
+			  offsetof(struct vring_avail,
+				   ring[nvq->wire_avail & (nvq->num - 1)]));
+		nvq->wire_avail++;
+		nvq->last_avail++;
+		atomic64_inc(&vntb->stats.chains);
+	}
+	if (nvq->wire_avail == old)
+		return;
+
+	/* The descriptors, the buffers and the entries before the index. */
+	wmb();
+	iowrite16(nvq->wire_avail,
+		  vntb->peer + nvq->avail + offsetof(struct vring_avail, idx));
+	/* Out of the write-combining buffers before the doorbell. */
+	wmb();
+	bit = virtio_ntb_queue_db(nvq->vq->index, vntb->peer_db_bits);
+	ntb_peer_db_set(vntb->ntb, BIT_ULL(bit));
+	atomic64_inc(&vntb->stats.doorbells_sent);
+}
+
+/* The backend broke the protocol on @nvq: stop using the device. */
+static void virtio_ntb_vq_broken(struct virtio_ntb_vq *nvq, const char *what,
+				 unsigned int val)
+{
+	if (!nvq->broken)
+		dev_err(&nvq->vq->vdev->dev, "queue %u: device %s %u: broken\n",
+			nvq->vq->index, what, val);
+	nvq->broken = true;
+	virtio_break_device(nvq->vq->vdev);
+}
+
+/*
+ * Copy the chains the device used into the driver's device ring. Return
+ * true if there were any and the driver wants to hear of them.
+ */
+static bool virtio_ntb_complete(struct virtio_ntb_vq *nvq)
+{
+	struct virtio_device *vdev = nvq->vq->vdev;
+	struct vring_used *used = nvq->vring->used;
+	struct vring_used *wire = nvq->used;
+	u16 start = nvq->used_idx, idx;
+
+	lockdep_assert_held(&nvq->lock);
+
+	if (nvq->broken)
+		return false;
+	idx = virtio16_to_cpu(vdev, READ_ONCE(wire->idx));
+	if ((u16)(idx - nvq->last_used) > nvq->num) {
+		virtio_ntb_vq_broken(nvq, "used index moved to", idx);
+		return false;
+	}
+	/* The entries the device wrote before its index. */
+	dma_rmb();
+	while (nvq->last_used != idx) {
+		struct vring_used_elem *e =
+			&wire->ring[nvq->last_used & (nvq->num - 1)];
+		u32 id = virtio32_to_cpu(vdev, READ_ONCE(e->id));
+		u32 len = virtio32_to_cpu(vdev, READ_ONCE(e->len));
+		struct vring_used_elem *out;
+
+		if (id >= nvq->num || !test_bit(id, nvq->inflight)) {
+			virtio_ntb_vq_broken(nvq, "used a buffer it was not given:",
+					     id);
+			break;
+		}
+		len = virtio_ntb_retire(nvq, id, len);
+		__clear_bit(id, nvq->inflight);
+
+		out = &used->ring[nvq->used_idx & (nvq->num - 1)];
+		WRITE_ONCE(out->id, cpu_to_virtio32(vdev, id));
+		WRITE_ONCE(out->len, cpu_to_virtio32(vdev, len));
+		nvq->used_idx++;
+		nvq->last_used++;
+	}
+	if (nvq->used_idx == start)
+		return false;
+
+	/* The entries before the index, for virtqueue_get_buf(). */
+	smp_store_release(&used->idx, cpu_to_virtio16(vdev, nvq->used_idx));
 	/*
-	 * Also for DMA_FROM_DEVICE, as swiotlb does: the whole buffer is
-	 * copied back at unmap, so what the device did not write must be
-	 * what was there, not what the window held before.
+	 * A driver that turned its callback off polls the ring; it turns it
+	 * back on, then looks at the index again (virtqueue_poll()), so the
+	 * index must be visible before the flag is read.
 	 */
-	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		virtio_ntb_copy_phys(phys, vntb->window.virt + off, size, false);
-
-	return virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND, off);
+	smp_mb();
+	return !(virtio16_to_cpu(vdev, READ_ONCE(nvq->vring->avail->flags)) &
+		 VRING_AVAIL_F_NO_INTERRUPT);
 }
 
-static void virtio_ntb_sync_for_cpu(struct device *dev, dma_addr_t addr,
-				    size_t size, enum dma_data_direction dir)
+static void virtio_ntb_vq_work(struct work_struct *work)
 {
-	struct virtio_ntb *vntb = dev_to_vntb(dev);
-	unsigned long off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
+	struct virtio_ntb_vq *nvq = container_of(work, struct virtio_ntb_vq,
+						 work);
+	unsigned long flags;
+	bool interrupt;
 
-	if (dir == DMA_TO_DEVICE ||
-	    FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) != VIRTIO_NTB_ADDR_FRONTEND)
-		return;
+	spin_lock_irqsave(&nvq->lock, flags);
+	interrupt = virtio_ntb_complete(nvq);
+	/* Completions may have given room back to a stalled queue. */
+	if (nvq->stalled)
+		virtio_ntb_post(nvq);
+	spin_unlock_irqrestore(&nvq->lock, flags);
 
-	virtio_ntb_copy_phys(virtio_ntb_orig(vntb->orig, off),
-			     vntb->window.virt + off, size, true);
+	/* Its callback may add buffers and notify, which takes the lock. */
+	if (interrupt)
+		vring_interrupt(0, nvq->vq);
 }
 
-static void virtio_ntb_sync_for_device(struct device *dev, dma_addr_t addr,
-				       size_t size,
-				       enum dma_data_direction dir)
+static bool virtio_ntb_notify(struct virtqueue *vq)
 {
-	struct virtio_ntb *vntb = dev_to_vntb(dev);
-	unsigned long off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
+	struct virtio_ntb_vq *nvq = vq->priv;
+	unsigned long flags;
 
-	if (dir == DMA_FROM_DEVICE)
-		return;
-
-	if (FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) ==
-	    VIRTIO_NTB_ADDR_BACKEND) {
-		virtio_ntb_copy_to_peer(vntb->peer + off,
-					virtio_ntb_orig(vntb->peer_orig, off),
-					size);
-		/* As at map time. */
-		wmb();
-		return;
-	}
-
-	virtio_ntb_copy_phys(virtio_ntb_orig(vntb->orig, off),
-			     vntb->window.virt + off, size, false);
+	spin_lock_irqsave(&nvq->lock, flags);
+	virtio_ntb_post(nvq);
+	spin_unlock_irqrestore(&nvq->lock, flags);
+	return !nvq->broken;
 }
-
-static void virtio_ntb_unmap_page(struct device *dev, dma_addr_t addr,
-				  size_t size, enum dma_data_direction dir,
-				  unsigned long attrs)
-{
-	struct virtio_ntb *vntb = dev_to_vntb(dev);
-	unsigned long off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
-
-	if (FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) ==
-	    VIRTIO_NTB_ADDR_BACKEND) {
-		gen_pool_free(vntb->peer_pool, off, size);
-		return;
-	}
-
-	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
-		virtio_ntb_sync_for_cpu(dev, addr, size, dir);
-	gen_pool_free(vntb->local_pool, off, size);
-}
-
-static void virtio_ntb_unmap_sg(struct device *dev, struct scatterlist *sgl,
-				int nents, enum dma_data_direction dir,
-				unsigned long attrs)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		virtio_ntb_unmap_page(dev, sg_dma_address(sg), sg_dma_len(sg),
-				      dir, attrs);
-}
-
-static int virtio_ntb_map_sg(struct device *dev, struct scatterlist *sgl,
-			     int nents, enum dma_data_direction dir,
-			     unsigned long attrs)
-{
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i) {
-		sg_dma_address(sg) = virtio_ntb_map_page(dev, sg_page(sg),
-							 sg->offset, sg->length,
-							 dir, attrs);
-		if (sg_dma_address(sg) == DMA_MAPPING_ERROR) {
-			virtio_ntb_unmap_sg(dev, sgl, i, dir, attrs);
-			return -ENOMEM;
-		}
-		sg_dma_len(sg) = sg->length;
-	}
-	return nents;
-}
-
-static size_t virtio_ntb_max_mapping_size(struct device *dev)
-{
-	struct virtio_ntb *vntb = dev_to_vntb(dev);
-
-	/* A quarter of the smaller pool keeps a few buffers in flight. */
-	return min(vntb->window.size, vntb->peer_size) / 4;
-}
-
-static const struct dma_map_ops virtio_ntb_dma_ops = {
-	.alloc			= virtio_ntb_dma_alloc,
-	.free			= virtio_ntb_dma_free,
-	.map_page		= virtio_ntb_map_page,
-	.unmap_page		= virtio_ntb_unmap_page,
-	.map_sg			= virtio_ntb_map_sg,
-	.unmap_sg		= virtio_ntb_unmap_sg,
-	.sync_single_for_cpu	= virtio_ntb_sync_for_cpu,
-	.sync_single_for_device	= virtio_ntb_sync_for_device,
-	.max_mapping_size	= virtio_ntb_max_mapping_size,
-};
 
 /* --- virtio configuration operations -------------------------------------- */
 
@@ -549,7 +703,20 @@ static void virtio_ntb_reset(struct virtio_device *vdev)
 	virtio_ntb_write_status(to_vntb_vdev(vdev), 0);
 }
 
-static u64 virtio_ntb_get_features(struct virtio_device *vdev)
+/*
+ * The features of the wire ring are the transport's, not the driver's: the
+ * buffers are in the windows (VIRTIO_F_ACCESS_PLATFORM) and the other side
+ * is a bus master (VIRTIO_F_ORDER_PLATFORM) on the wire only, and neither
+ * indirect tables nor the event index are used there (virtio_ntb.rst,
+ * "Device status and feature negotiation").
+ */
+#define VIRTIO_NTB_WIRE_FEATURES	(BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
+					 BIT_ULL(VIRTIO_F_ORDER_PLATFORM))
+#define VIRTIO_NTB_HIDDEN_FEATURES	(VIRTIO_NTB_WIRE_FEATURES | \
+					 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) | \
+					 BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
+
+static u64 virtio_ntb_device_features(struct virtio_device *vdev)
 {
 	struct virtio_ntb_device_block *blk =
 		virtio_ntb_devblk(to_vntb_vdev(vdev)->vntb);
@@ -557,69 +724,132 @@ static u64 virtio_ntb_get_features(struct virtio_device *vdev)
 	return le64_to_cpu(READ_ONCE(blk->device_features));
 }
 
+static u64 virtio_ntb_get_features(struct virtio_device *vdev)
+{
+	return virtio_ntb_device_features(vdev) & ~VIRTIO_NTB_HIDDEN_FEATURES;
+}
+
 static int virtio_ntb_finalize_features(struct virtio_device *vdev)
 {
 	struct virtio_ntb *vntb = to_vntb_vdev(vdev)->vntb;
-	u64 features;
+	u64 wire = VIRTIO_NTB_WIRE_FEATURES | BIT_ULL(VIRTIO_F_VERSION_1);
 
 	vring_transport_features(vdev);
 
-	/* The buffers must be bounced, and the device is real hardware. */
-	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1) ||
-	    !__virtio_test_bit(vdev, VIRTIO_F_ACCESS_PLATFORM) ||
-	    !__virtio_test_bit(vdev, VIRTIO_F_ORDER_PLATFORM)) {
+	if ((virtio_ntb_device_features(vdev) & wire) != wire ||
+	    !__virtio_test_bit(vdev, VIRTIO_F_VERSION_1)) {
 		dev_err(&vdev->dev,
 			"device lacks VERSION_1, ACCESS_PLATFORM or ORDER_PLATFORM\n");
 		return -EINVAL;
 	}
 
-	features = vdev->features;
 	mutex_lock(&vntb->lock);
-	if (vntb->connected) {
-		virtio_ntb_iowrite64(features,
+	if (vntb->connected)
+		virtio_ntb_iowrite64(vdev->features | wire,
 				     virtio_ntb_drvblk(vntb, driver_features));
-	}
 	mutex_unlock(&vntb->lock);
 	return 0;
 }
 
-static bool virtio_ntb_notify(struct virtqueue *vq)
+/* The descriptor table, then the driver ring, with its event index. */
+static size_t virtio_ntb_driver_area(unsigned int num)
 {
-	struct virtio_ntb *vntb = to_vntb_vdev(vq->vdev)->vntb;
-	unsigned int bit = virtio_ntb_queue_db(vq->index, vntb->peer_db_bits);
+	return sizeof(struct vring_desc) * num +
+	       struct_size_t(struct vring_avail, ring, num) + sizeof(__le16);
+}
 
-	return !ntb_peer_db_set(vntb->ntb, BIT_ULL(bit));
+/* The device ring, with its event index. */
+static size_t virtio_ntb_device_area(unsigned int num)
+{
+	return struct_size_t(struct vring_used, ring, num) + sizeof(__le16);
+}
+
+/* Free a queue's wire ring; the backend no longer uses it. */
+static void virtio_ntb_free_vq(struct virtio_ntb_vq *nvq)
+{
+	struct virtio_ntb *vntb = nvq->vntb;
+	unsigned int head;
+
+	/* The chains the device had: their wire buffers come back. */
+	for_each_set_bit(head, nvq->inflight, nvq->num)
+		virtio_ntb_retire(nvq, head, 0);
+	gen_pool_free(vntb->peer_pool, nvq->desc,
+		      virtio_ntb_driver_area(nvq->num));
+	gen_pool_free(vntb->local_pool, nvq->used_off,
+		      virtio_ntb_device_area(nvq->num));
+	bitmap_free(nvq->inflight);
+	kfree(nvq->slots);
+	vring_del_virtqueue(nvq->vq);
+	kfree(nvq);
 }
 
 static void virtio_ntb_del_vqs(struct virtio_device *vdev)
 {
 	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
 	struct virtio_ntb *vntb = vd->vntb;
-	struct virtqueue *vq, *tmp;
+	struct virtio_ntb_vq *nvqs[VIRTIO_NTB_MAX_QUEUES];
 	unsigned int i;
 
-	for (i = 0; i < vd->nvqs; i++)
+	for (i = 0; i < vd->nvqs; i++) {
+		nvqs[i] = rcu_dereference_protected(vd->vqs[i], true);
 		RCU_INIT_POINTER(vd->vqs[i], NULL);
-	/* No doorbell handler uses them any more. */
+	}
+	/* No doorbell handler queues their work any more. */
 	synchronize_rcu();
 
 	mutex_lock(&vntb->lock);
 	for (i = 0; vntb->connected && i < vd->nvqs; i++)
 		iowrite16(0, virtio_ntb_drvblk(vntb, queues[i].enable));
 	mutex_unlock(&vntb->lock);
-	vd->nvqs = 0;
 
-	list_for_each_entry_safe(vq, tmp, &vdev->vqs, list)
-		vring_del_virtqueue(vq);
+	for (i = 0; i < vd->nvqs; i++) {
+		if (!nvqs[i])
+			continue;
+		cancel_work_sync(&nvqs[i]->work);
+		virtio_ntb_free_vq(nvqs[i]);
+	}
+	vd->nvqs = 0;
+}
+
+/*
+ * The wire ring of a queue: the descriptor table and the driver ring in
+ * the backend's window, the device ring in ours, each part zeroed before
+ * the backend may see it.
+ */
+static int virtio_ntb_alloc_wire(struct virtio_ntb_vq *nvq)
+{
+	struct virtio_ntb *vntb = nvq->vntb;
+	struct genpool_data_align align = { .align = VIRTIO_NTB_WIRE_ALIGN };
+	size_t driver = virtio_ntb_driver_area(nvq->num);
+	size_t device = virtio_ntb_device_area(nvq->num);
+
+	nvq->desc = gen_pool_alloc_algo(vntb->peer_pool, driver,
+					gen_pool_first_fit_align, &align);
+	if (!nvq->desc)
+		return -ENOMEM;
+	nvq->used_off = gen_pool_alloc_algo(vntb->local_pool, device,
+					    gen_pool_first_fit_align, &align);
+	if (!nvq->used_off) {
+		gen_pool_free(vntb->peer_pool, nvq->desc, driver);
+		return -ENOMEM;
+	}
+
+	nvq->avail = nvq->desc + sizeof(struct vring_desc) * nvq->num;
+	memset_io(vntb->peer + nvq->desc, 0, driver);
+	nvq->used = vntb->window.virt + nvq->used_off;
+	memset(nvq->used, 0, device);
+	return 0;
 }
 
 static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
 			       struct virtqueue_info *info,
-			       struct virtqueue **out)
+			       struct virtio_ntb_vq **out)
 {
 	struct virtio_ntb *vntb = vd->vntb;
+	struct virtio_ntb_vq *nvq;
 	struct virtqueue *vq;
 	unsigned int num;
+	int err = -ENOMEM;
 
 	if (index >= vd->num_queues)
 		return -ENOENT;
@@ -627,31 +857,90 @@ static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
 	if (!num)
 		return -ENOENT;
 
-	vq = vring_create_virtqueue_dma(index, num, SMP_CACHE_BYTES, &vd->vdev,
-					true, true, info->ctx,
-					virtio_ntb_notify, info->callback,
-					info->name, &vd->vdev.dev);
-	if (!vq)
+	nvq = kzalloc(sizeof(*nvq), GFP_KERNEL);
+	if (!nvq)
 		return -ENOMEM;
+	vq = vring_create_virtqueue(index, num, SMP_CACHE_BYTES, &vd->vdev,
+				    true, true, info->ctx, virtio_ntb_notify,
+				    info->callback, info->name);
+	if (!vq)
+		goto err_free;
+	/* Physical addresses, which are what this transport translates. */
+	if (virtqueue_dma_dev(vq)) {
+		dev_err(&vd->vdev.dev,
+			"virtio_ring maps buffers with the DMA API here: not supported\n");
+		err = -EINVAL;
+		goto err_vq;
+	}
+
+	nvq->vq = vq;
+	nvq->vring = virtqueue_get_vring(vq);
+	nvq->vntb = vntb;
+	nvq->num = virtqueue_get_vring_size(vq);
+	spin_lock_init(&nvq->lock);
+	INIT_WORK(&nvq->work, virtio_ntb_vq_work);
+	nvq->slots = kcalloc(nvq->num, sizeof(*nvq->slots), GFP_KERNEL);
+	nvq->inflight = bitmap_zalloc(nvq->num, GFP_KERNEL);
+	if (!nvq->slots || !nvq->inflight)
+		goto err_vq;
 
 	mutex_lock(&vntb->lock);
-	if (vntb->connected) {
+	if (!vntb->connected) {
+		err = -ENODEV;
+		goto err_unlock;
+	}
+	err = virtio_ntb_alloc_wire(nvq);
+	if (err)
+		goto err_unlock;
+	{
 		void __iomem *q = virtio_ntb_drvblk(vntb, queues[index]);
 
-		virtio_ntb_iowrite64(virtqueue_get_desc_addr(vq),
+		virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND,
+						     nvq->desc),
 				     q + offsetof(struct virtio_ntb_queue, desc));
-		virtio_ntb_iowrite64(virtqueue_get_avail_addr(vq),
+		virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND,
+						     nvq->avail),
 				     q + offsetof(struct virtio_ntb_queue, avail));
-		virtio_ntb_iowrite64(virtqueue_get_used_addr(vq),
+		virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND,
+						     nvq->used_off),
 				     q + offsetof(struct virtio_ntb_queue, used));
-		iowrite16(virtqueue_get_vring_size(vq),
-			  q + offsetof(struct virtio_ntb_queue, size));
+		iowrite16(nvq->num, q + offsetof(struct virtio_ntb_queue, size));
 		iowrite16(1, q + offsetof(struct virtio_ntb_queue, enable));
 	}
 	mutex_unlock(&vntb->lock);
 
-	*out = vq;
+	vq->priv = nvq;
+	*out = nvq;
 	return 0;
+
+err_unlock:
+	mutex_unlock(&vntb->lock);
+err_vq:
+	bitmap_free(nvq->inflight);
+	kfree(nvq->slots);
+	vring_del_virtqueue(vq);
+err_free:
+	kfree(nvq);
+	return err;
+}
+
+/*
+ * Each queue may hold an equal share of what is left of each window once
+ * the rings are placed, so that a queue waiting for traffic (a receive
+ * queue) cannot take the room another needs to make progress.
+ */
+static void virtio_ntb_set_quotas(struct virtio_ntb_vdev *vd,
+				  struct virtio_ntb_vq *nvqs[])
+{
+	struct virtio_ntb *vntb = vd->vntb;
+	size_t local = gen_pool_avail(vntb->local_pool);
+	size_t peer = gen_pool_avail(vntb->peer_pool);
+	unsigned int i;
+
+	for (i = 0; i < vd->nvqs; i++) {
+		nvqs[i]->quota[VIRTIO_NTB_WRITE] = local / vd->nvqs;
+		nvqs[i]->quota[VIRTIO_NTB_READ] = peer / vd->nvqs;
+	}
 }
 
 static int virtio_ntb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
@@ -660,23 +949,22 @@ static int virtio_ntb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			       struct irq_affinity *desc)
 {
 	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
+	struct virtio_ntb_vq *nvq[VIRTIO_NTB_MAX_QUEUES];
 	unsigned int i, queue = 0;
 	int err;
 
 	for (i = 0; i < nvqs; i++) {
-		if (!vqs_info[i].name) {
-			vqs[i] = NULL;
+		vqs[i] = NULL;
+		if (!vqs_info[i].name)
 			continue;
-		}
-		err = virtio_ntb_setup_vq(vd, queue, &vqs_info[i], &vqs[i]);
+		err = virtio_ntb_setup_vq(vd, queue, &vqs_info[i], &nvq[queue]);
 		if (err)
 			goto err_del;
+		rcu_assign_pointer(vd->vqs[queue], nvq[queue]);
+		vqs[i] = nvq[queue]->vq;
 		vd->nvqs = ++queue;
 	}
-
-	for (i = 0; i < nvqs; i++)
-		if (vqs[i])
-			rcu_assign_pointer(vd->vqs[vqs[i]->index], vqs[i]);
+	virtio_ntb_set_quotas(vd, nvq);
 	return 0;
 
 err_del:
@@ -773,9 +1061,6 @@ static void virtio_ntb_add_device(struct virtio_ntb *vntb)
 	vd->vdev.config = &virtio_ntb_config_ops;
 	vd->vdev.dev.parent = &vntb->ntb->dev;
 	vd->vdev.dev.release = virtio_ntb_vdev_release;
-	vd->vdev.dev.coherent_dma_mask = DMA_BIT_MASK(64);
-	vd->vdev.dev.dma_mask = &vd->vdev.dev.coherent_dma_mask;
-	set_dma_ops(&vd->vdev.dev, &virtio_ntb_dma_ops);
 	vd->status_seq = le32_to_cpu(READ_ONCE(blk->status_ack));
 	vd->generation = le32_to_cpu(READ_ONCE(blk->config_generation));
 
@@ -841,13 +1126,6 @@ static int virtio_ntb_setup_window(struct virtio_ntb *vntb)
 			   size - VIRTIO_NTB_CTRL_SIZE, -1);
 	if (err)
 		goto err_pool;
-
-	vntb->orig = kvcalloc(size >> VIRTIO_NTB_GRANULE_SHIFT,
-			      sizeof(*vntb->orig), GFP_KERNEL);
-	if (!vntb->orig) {
-		err = -ENOMEM;
-		goto err_pool;
-	}
 	return 0;
 
 err_pool:
@@ -859,7 +1137,6 @@ err_window:
 
 static void virtio_ntb_free_window(struct virtio_ntb *vntb)
 {
-	kvfree(vntb->orig);
 	gen_pool_destroy(vntb->local_pool);
 	virtio_ntb_window_free(vntb->ntb, &vntb->window);
 }
@@ -877,8 +1154,6 @@ static void virtio_ntb_disconnect(struct virtio_ntb *vntb)
 	wake_up_all(&vntb->ack_wq);
 	virtio_ntb_remove_device(vntb, true);
 
-	kvfree(vntb->peer_orig);
-	vntb->peer_orig = NULL;
 	gen_pool_destroy(vntb->peer_pool);
 	vntb->peer_pool = NULL;
 	iounmap(vntb->peer);
@@ -907,12 +1182,6 @@ static int virtio_ntb_connect(struct virtio_ntb *vntb, u32 window)
 			   size - VIRTIO_NTB_CTRL_SIZE, -1);
 	if (err)
 		goto err_pool;
-	vntb->peer_orig = kvcalloc(size >> VIRTIO_NTB_GRANULE_SHIFT,
-				   sizeof(*vntb->peer_orig), GFP_KERNEL);
-	if (!vntb->peer_orig) {
-		err = -ENOMEM;
-		goto err_pool;
-	}
 
 	/* The driver block: everything but magic, then magic. */
 	memset_io(vntb->peer, 0, VIRTIO_NTB_CTRL_SIZE);
@@ -1091,16 +1360,19 @@ static void virtio_ntb_db_event(void *ctx, int vector)
 		queue_work(vntb->wq, &vntb->ctrl_work);
 	}
 
+	/* The copies of the used buffers are for BH context, not here. */
 	rcu_read_lock();
 	vd = rcu_dereference(vntb->vd);
 	for (q = 0; vd && q < VIRTIO_NTB_MAX_QUEUES; q++) {
-		struct virtqueue *vq;
+		struct virtio_ntb_vq *nvq;
 
 		if (!(db & BIT_ULL(virtio_ntb_queue_db(q, vntb->db_bits))))
 			continue;
-		vq = rcu_dereference(vd->vqs[q]);
-		if (vq)
-			vring_interrupt(0, vq);
+		nvq = rcu_dereference(vd->vqs[q]);
+		if (nvq) {
+			atomic64_inc(&vntb->stats.doorbells_received);
+			queue_work(system_bh_wq, &nvq->work);
+		}
 	}
 	rcu_read_unlock();
 }
@@ -1150,6 +1422,11 @@ static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	if (err)
 		goto err_ctx;
 
+	vntb->debugfs = debugfs_create_dir(dev_name(&ntb->dev),
+					   virtio_ntb_debugfs);
+	debugfs_create_file("stats", 0400, vntb->debugfs, &vntb->stats,
+			    &virtio_ntb_stats_fops);
+
 	/* The link may be up already. */
 	queue_work(vntb->wq, &vntb->ctrl_work);
 	return 0;
@@ -1167,6 +1444,8 @@ err_free:
 static void virtio_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
 {
 	struct virtio_ntb *vntb = ntb->ctx;
+
+	debugfs_remove(vntb->debugfs);
 
 	/*
 	 * No new device, and no more waiting for the backend: a probe in
@@ -1206,7 +1485,25 @@ static struct ntb_client virtio_ntb_client = {
 		.remove	= virtio_ntb_remove,
 	},
 };
-module_ntb_client(virtio_ntb_client);
+
+static int __init virtio_ntb_init(void)
+{
+	int err;
+
+	virtio_ntb_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	err = ntb_register_client(&virtio_ntb_client);
+	if (err)
+		debugfs_remove(virtio_ntb_debugfs);
+	return err;
+}
+module_init(virtio_ntb_init);
+
+static void __exit virtio_ntb_exit(void)
+{
+	ntb_unregister_client(&virtio_ntb_client);
+	debugfs_remove(virtio_ntb_debugfs);
+}
+module_exit(virtio_ntb_exit);
 
 MODULE_DESCRIPTION("virtio devices across a Non-Transparent Bridge");
 MODULE_LICENSE("GPL");

@@ -15,6 +15,7 @@
 #define _LINUX_VIRTIO_NTB_H
 
 #include <linux/bitfield.h>
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/dma-mapping.h>
@@ -24,13 +25,19 @@
 #include <linux/math.h>
 #include <linux/ntb.h>
 #include <linux/random.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
 
 /* "VNTB", in every control block and in scratchpad VIRTIO_NTB_SPAD_MAGIC */
 #define VIRTIO_NTB_MAGIC		0x564e5442
-#define VIRTIO_NTB_VERSION		1
+/*
+ * Version 2 moved the descriptor table and the driver ring into the
+ * backend's window, so that each host reads only its own memory; the
+ * hosts of version 1 read the rings across the link.
+ */
+#define VIRTIO_NTB_VERSION		2
 
 /*
  * Scratchpads. Each host writes its peer's scratchpads and reads only its
@@ -80,7 +87,12 @@ static inline unsigned int virtio_ntb_queue_db(unsigned int queue,
 #define VIRTIO_NTB_ADDR_FRONTEND	1	/* the frontend's window */
 #define VIRTIO_NTB_ADDR_BACKEND		2	/* the backend's window */
 
-/* The control block at offset 0 of each window; the rest is buffers. */
+/*
+ * The control block at offset 0 of each window; the rest is rings and
+ * buffers. Each part of a ring is in the window of the host that reads it:
+ * the descriptor table and the driver ring in the backend's, the device
+ * ring in the frontend's.
+ */
 #define VIRTIO_NTB_CTRL_SIZE		SZ_4K
 #define VIRTIO_NTB_MIN_WINDOW		SZ_64K
 
@@ -129,9 +141,10 @@ struct virtio_ntb_device_block {
 
 /**
  * struct virtio_ntb_queue - where the frontend placed one virtqueue
- * @desc: bus address of the descriptor table.
- * @avail: bus address of the driver (available) ring.
- * @used: bus address of the device (used) ring.
+ * @desc: bus address of the descriptor table, in the backend's window.
+ * @avail: bus address of the driver (available) ring, in the backend's
+ *	window.
+ * @used: bus address of the device (used) ring, in the frontend's window.
  * @size: the number of entries, a power of 2.
  * @enable: 1 if the frontend uses the queue.
  * @reserved: zero.
@@ -471,6 +484,59 @@ static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
 		*warned = true;
 		return -EPROTO;
 	}
+	return 0;
+}
+
+/**
+ * struct virtio_ntb_stats - what a host's data path did, as counted
+ * @chains: descriptor chains the frontend gave the device.
+ * @doorbells_sent: queue notifications rung at the peer.
+ * @doorbells_received: queue notifications the peer rang.
+ * @bytes_to_peer: payload bytes the CPU wrote across the link.
+ * @bytes_local: payload bytes the CPU copied out of, or into, its own
+ *	window.
+ * @reads_across: CPU reads of the peer's window, each a copy of
+ *	@read_bytes_across bytes in total; the protocol needs none.
+ * @read_bytes_across: see @reads_across.
+ *
+ * Shown in debugfs as virtio_ntb/<NTB device>/stats on the frontend and
+ * vhost_ntb/<NTB device>/stats on the backend, one "name value" per line,
+ * so that a benchmark divides counts, not estimates.
+ */
+struct virtio_ntb_stats {
+	atomic64_t chains;
+	atomic64_t doorbells_sent;
+	atomic64_t doorbells_received;
+	atomic64_t bytes_to_peer;
+	atomic64_t bytes_local;
+	atomic64_t reads_across;
+	atomic64_t read_bytes_across;
+};
+
+/**
+ * virtio_ntb_stats_show() - print the counters, for debugfs
+ * @m: the seq_file, whose private data is the &struct virtio_ntb_stats.
+ * @v: unused.
+ *
+ * Each side defines its file operations with
+ * DEFINE_SHOW_ATTRIBUTE(virtio_ntb_stats).
+ *
+ * Return: 0.
+ */
+static inline int virtio_ntb_stats_show(struct seq_file *m, void *v)
+{
+	struct virtio_ntb_stats *st = m->private;
+
+	seq_printf(m, "chains %lld\n", atomic64_read(&st->chains));
+	seq_printf(m, "doorbells_sent %lld\n",
+		   atomic64_read(&st->doorbells_sent));
+	seq_printf(m, "doorbells_received %lld\n",
+		   atomic64_read(&st->doorbells_received));
+	seq_printf(m, "bytes_to_peer %lld\n", atomic64_read(&st->bytes_to_peer));
+	seq_printf(m, "bytes_local %lld\n", atomic64_read(&st->bytes_local));
+	seq_printf(m, "reads_across %lld\n", atomic64_read(&st->reads_across));
+	seq_printf(m, "read_bytes_across %lld\n",
+		   atomic64_read(&st->read_bytes_across));
 	return 0;
 }
 

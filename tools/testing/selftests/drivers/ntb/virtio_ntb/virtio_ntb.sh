@@ -380,6 +380,11 @@ stop_traffic() {
 	: > "$tmp/pids"
 }
 
+# ntb_stat DRIVER DEVICE NAME: a counter of DRIVER's debugfs stats file.
+ntb_stat() {
+	sed -n "s/^$3 //p" "$debugfs/$1/$2/stats"
+}
+
 recovers() {
 	check "$1: both ends come back" ends_up
 	check "$1: ping" ping_b
@@ -388,20 +393,25 @@ recovers() {
 }
 
 # corrupt_ring: the frontend's receive queues say more buffers are
-# available than their rings hold. The rings are the first things
-# virtio_ntb allocates in its window, from offset 4096, two pages each
-# (256 entries), in queue order; the driver ring is 4096 bytes into a
-# ring, its index 2 bytes into that. Receive queue q is queue 2q.
+# available than their rings hold. The driver rings are in the backend's
+# window, where the driver block (at its start) says: queue q's entry is
+# 0x40 + 32 q, its driver ring address 8 bytes into it, a window number in
+# bits 63:48 and an offset; the ring's index is 2 bytes into the ring.
+# Receive queue q is queue 2q.
 corrupt_ring() {
 	python3 - "$sim/info" <<-'EOF'
 	import os, re, struct, sys
-	info = open(sys.argv[1]).read().split('side 1:')[0]
+	info = open(sys.argv[1]).read().split('side 1:')[1]
 	for phys, xlat in re.findall(r'mw\d+: phys (\S+) .* xlat \S+\+(\S+)', info):
 	    if int(xlat, 16):
 	        break
+	phys = int(phys, 16)
 	fd = os.open('/dev/mem', os.O_RDWR | os.O_SYNC)
 	for q in range(4):
-	    addr = int(phys, 16) + 4096 + 2 * q * 8192 + 4096 + 2
+	    ring = struct.unpack('<Q', os.pread(fd, 8, phys + 0x40 + 64 * q + 8))[0]
+	    if ring >> 48 != 2:
+	        sys.exit('# receive queue %d: driver ring %#x not in the backend window' % (q, ring))
+	    addr = phys + (ring & (1 << 48) - 1) + 2
 	    idx = struct.unpack('<H', os.pread(fd, 2, addr))[0]
 	    os.pwrite(fd, struct.pack('<H', (idx + 0x4000) & 0xffff), addr)
 	    print('# receive queue %d: avail index %d at %#x' % (q, idx, addr))
@@ -471,6 +481,13 @@ data_tests() {
 		test "$(transfer "$tmp/data" "$ns_a" "$ns_b" $addr_b)" = "$sum"
 	check "16 MiB backend to frontend arrive intact (sha256)" \
 		test "$(transfer "$tmp/data" "$ns_b" "$ns_a" $addr_a)" = "$sum"
+	echo "# backend: $(tr '\n' ' ' < "$debugfs/vhost_ntb/$dev_b/stats")"
+	echo "# frontend: $(tr '\n' ' ' < "$debugfs/virtio_ntb/$dev_a/stats")"
+	check "the backend read nothing across the link" \
+		test "$(ntb_stat vhost_ntb "$dev_b" reads_across)" = 0
+	check "each side wrote 16 MiB across the link" \
+		eval 'test "$(ntb_stat vhost_ntb "$dev_b" bytes_to_peer)" -ge $((16 << 20)) &&
+		      test "$(ntb_stat virtio_ntb "$dev_a" bytes_to_peer)" -ge $((16 << 20))'
 
 	# The checksum past the first 256 bytes: an extension header of 512.
 	ip -n "$ns_a" addr add $addr6_a/64 dev "$if_a" nodad
@@ -585,7 +602,7 @@ hostile() {
 	        bits += 1
 	    session = random.randrange(1, 1 << 32)
 	    wr('peer0/spad4', int(args[0], 0))
-	    wr('peer0/spad1', 1 | 2 << 16 | bits << 24)
+	    wr('peer0/spad1', 2 | 2 << 16 | bits << 24)
 	    wr('peer0/spad2', session)
 	    wr('peer0/spad3', rd('spad2'))
 	    wr('peer0/spad0', MAGIC)
@@ -596,7 +613,7 @@ hostile() {
 	elif cmd == 'publish':
 	    fd, phys = devblk()
 	    features = 1 << 32 | 1 << 33 | 1 << 36	# VERSION_1, ACCESS_PLATFORM, ORDER_PLATFORM
-	    os.pwrite(fd, struct.pack('<II', 0, 1), phys)
+	    os.pwrite(fd, struct.pack('<II', 0, 2), phys)
 	    os.pwrite(fd, struct.pack('<IIQIIIHH', 0, 0, features, 0, 0, 0,
 	                              int(args[0]), int(args[1])), phys + 8)
 	    os.pwrite(fd, struct.pack('<64H', *[256] * 64), phys + 0x40)
