@@ -43,7 +43,8 @@ typedef void vhost_bus_vq_callback_t(struct vhost_bus_vq *vq);
 
 /**
  * struct vhost_bus_vq - a virtqueue, seen from the device
- * @vrh: the ring in the frontend's memory. The transport sets it up with
+ * @vrh: the ring, in the frontend's memory or split between the two hosts'
+ *	(each part where its reader is). The transport sets it up with
  *	vringh_init_mmio() when the frontend sets DRIVER_OK; the client walks
  *	it with vhost_bus_vq_getdesc() and the other vringh_*_mmio() helpers,
  *	and only while the queue is ready.
