@@ -412,7 +412,7 @@ static void vbnet_xfer_done(const struct vhost_bus_xfer *xfer, int err)
 	struct vbnet_pair *pair = x->pair;
 
 	x->err = err;
-	/* Whoever sees @done sees @err. */
+	/* Pairs with vbnet_xfer_pending(): whoever sees @done sees @err. */
 	smp_store_release(&x->done, true);
 	if (pair->vbnet->atomic) {
 		/* NET_RX at once, also from process context. */
@@ -446,6 +446,7 @@ static bool vbnet_submit(struct vbnet *vbnet, struct vbnet_xfer *x)
 /* Is a transfer the transport took still in flight? */
 static bool vbnet_xfer_pending(struct vbnet_xfer *x)
 {
+	/* Pairs with vbnet_xfer_done(): @err is valid once @done is seen. */
 	return x->busy && !smp_load_acquire(&x->done);
 }
 
