@@ -9,18 +9,28 @@
  * and what is transmitted here lands in the frontend's receive queues. The
  * two hosts see a point-to-point Ethernet link.
  *
- * Each direction of each queue pair is a state machine run by a work item:
- * it takes a bounded batch of buffers from a ring, completes them, notifies
- * the frontend if it asked, and requeues itself while there is more.
- * Packets from the frontend are handed to the stack by NAPI.
+ * Each packet moves with one transfer (vhost_xfer_submit()), whose segments
+ * pair the chain's buffers with the skb's. A transport may complete it at
+ * once or later; a direction of a queue pair waits for its transfer before
+ * it takes the next chain, so that chains complete in order.
+ *
+ * Where the transport's data path is atomic, each queue pair runs in
+ * softirq context, under a spinlock per direction: a kick of the frontend's
+ * transmit queue schedules the pair's NAPI context, which takes the chains,
+ * builds skbs and hands them to GRO; ndo_start_xmit writes a packet straight
+ * into the frontend's receive queue, and when the frontend has no buffer
+ * for it, keeps it and stops the queue until the frontend kicks that
+ * receive queue. Elsewhere, each direction of each queue pair is a work
+ * item with a backlog of packets, since the transport may sleep. The
+ * control queue is always a work item.
  */
 
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
-#include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/vhost_bus.h>
 #include <linux/virtio_net.h>
@@ -34,17 +44,17 @@
 /* Buffers taken from a ring in one run of a work item. */
 #define VBNET_BATCH		64
 /*
- * Packets queued for the stack before a transmit queue of the frontend is
- * left alone, and packets queued for the frontend before one of our
- * transmit queues stops.
+ * Without an atomic data path: packets queued for the stack before a
+ * transmit queue of the frontend is left alone, and packets queued for the
+ * frontend before one of our transmit queues stops.
  */
 #define VBNET_BACKLOG		256
 /* Segments of a descriptor chain that need no allocation. */
 #define VBNET_IOV		(MAX_SKB_FRAGS + 4)
 /*
- * Bytes of a received packet in the linear part, at least; the rest in
- * pages. More when the header says the headers are longer, up to what
- * fits a page.
+ * A received packet up to VBNET_MAX_LINEAR bytes is linear; a larger one
+ * has VBNET_LINEAR bytes there, the rest in pages, and more of the headers
+ * pulled in when its header says they are longer.
  */
 #define VBNET_LINEAR		256
 #define VBNET_MAX_LINEAR	SKB_MAX_HEAD(NET_SKB_PAD + NET_IP_ALIGN)
@@ -59,6 +69,12 @@
  * buffers gets its large packets dropped.
  */
 #define VBNET_RX_CHAINS		(VBNET_MAX_FRAME / SZ_1K + 1)
+/*
+ * Segments of one packet's transfer: each starts where a piece of the skb
+ * (header, head, fragments) or a descriptor starts. A packet whose chains
+ * are cut finer than this is refused.
+ */
+#define VBNET_MAX_SEGS		(VBNET_RX_CHAINS + 2 * VBNET_IOV)
 
 /*
  * The virtqueues, as virtio-net numbers them (virtio 1.2, 5.1.2): receiveq
@@ -85,22 +101,26 @@
 			 BIT_ULL(VIRTIO_NET_F_MQ) |		\
 			 BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
 
+static bool workqueue_data_path;
+module_param(workqueue_data_path, bool, 0444);
+MODULE_PARM_DESC(workqueue_data_path,
+		 "Run the data path from work items even where the transport allows softirq context (default: no)");
+
 /**
- * struct vbnet_stats - the counters of one direction of a queue pair
+ * struct vbnet_count - counters of one direction of a queue pair
  * @packets: packets moved.
  * @bytes: their bytes, without the virtio-net header.
- * @copies: copies through the transport (one per segment).
+ * @copies: copies through the transport: the segments of the transfers.
  * @chains: descriptor chains taken from the ring. Each costs the device
  *	reads of the frontend's ring: the driver ring index and entry, and
  *	the descriptors.
  * @notifications: interrupts sent to the frontend.
  * @errors: malformed or oversized buffers.
  * @drops: packets dropped for want of buffers or memory.
- * @syncp: for 64-bit counters on 32-bit hosts.
  *
- * Written only by the work item of that direction.
+ * What one run of the data path adds up, before it publishes it.
  */
-struct vbnet_stats {
+struct vbnet_count {
 	u64 packets;
 	u64 bytes;
 	u64 copies;
@@ -108,10 +128,54 @@ struct vbnet_stats {
 	u64 notifications;
 	u64 errors;
 	u64 drops;
+};
+
+/**
+ * struct vbnet_stats - the published counters of one direction
+ * @c: the counters.
+ * @syncp: for 64-bit counters on 32-bit hosts.
+ *
+ * Written by one context at a time: the direction's work item, or the
+ * holder of the direction's lock.
+ */
+struct vbnet_stats {
+	struct vbnet_count c;
 	struct u64_stats_sync syncp;
 };
 
 struct vbnet;
+struct vbnet_pair;
+
+/**
+ * struct vbnet_xfer - the transfer of one packet
+ * @xfer: what vhost_xfer_submit() is given.
+ * @segs: its segments.
+ * @pair: the queue pair.
+ * @skb: the packet, while the transfer is prepared or in flight.
+ * @hdr: the virtio-net header, the first segment.
+ * @head: the chain of a packet from the frontend.
+ * @chains: the chains a packet for the frontend took, in &vbnet_pair.used.
+ * @max: the most chains it may take.
+ * @len: the bytes it writes into the last of them.
+ * @err: the outcome, once the transfer is over.
+ * @busy: the transport took the transfer and may not have completed it.
+ * @done: the transport completed it: @err is valid. Read with
+ *	smp_load_acquire().
+ */
+struct vbnet_xfer {
+	struct vhost_bus_xfer xfer;
+	struct vhost_bus_xfer_seg segs[VBNET_MAX_SEGS];
+	struct vbnet_pair *pair;
+	struct sk_buff *skb;
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	u16 head;
+	unsigned int chains;
+	unsigned int max;
+	u32 len;
+	int err;
+	bool busy;
+	bool done;
+};
 
 /**
  * struct vbnet_pair - one queue pair
@@ -119,37 +183,62 @@ struct vbnet;
  * @index: the pair's number.
  * @rxvq: the frontend's receive queue, which we fill.
  * @txvq: the frontend's transmit queue, which we drain.
- * @rx_work: moves packets of @txq into @rxvq.
- * @tx_work: takes packets of @txvq into @rxq.
- * @txq: packets we transmit, waiting for frontend buffers.
- * @rxq: packets the frontend transmitted, waiting for NAPI.
- * @napi: hands @rxq to the stack.
- * @riov: the readable segments of a chain, for @tx_work.
- * @wiov: the writable segments of a chain, for @rx_work.
+ * @napi: hands packets from @txvq to the stack; with an atomic data path,
+ *	takes them from @txvq too, and finishes what @rxvq waits for.
+ * @tx_lock: with an atomic data path, held while @txvq's ring is used;
+ *	protects @tx_running and @tx.
+ * @tx_running: the frontend drives the device: @txvq may be used.
+ * @tx: the transfer of a packet from @txvq.
+ * @riov: the readable segments of a chain of @txvq.
  * @rvec: the first segments of @riov.
+ * @rx_lock: with an atomic data path, held while @rxvq's ring is used;
+ *	protects @rx_running, @rx and @stash.
+ * @rx_running: the frontend drives the device: @rxvq may be used.
+ * @rx: the transfer of a packet into @rxvq.
+ * @stash: with an atomic data path, the packet that found no buffer in
+ *	@rxvq; the transmit queue is stopped while it waits.
+ * @wiov: the writable segments of a chain of @rxvq.
  * @wvec: the first segments of @wiov.
  * @used: the receive chains a packet for the frontend took.
- * @to_frontend: counters of what @rx_work wrote to the frontend.
- * @from_frontend: counters of what @tx_work read from the frontend.
+ * @rx_work: without an atomic data path, moves packets of @txq into @rxvq.
+ * @tx_work: without an atomic data path, takes packets of @txvq into @rxq.
+ * @txq: packets we transmit, waiting for @rx_work.
+ * @rxq: packets the frontend transmitted, waiting for NAPI.
+ * @to_frontend: counters of what went into @rxvq.
+ * @from_frontend: counters of what came from @txvq.
  * @rx_kicks: notifications of @rxvq.
  * @tx_kicks: notifications of @txvq.
- * @xmit_drops: packets we dropped with the frontend not there.
+ * @xmit_drops: packets ndo_start_xmit dropped with the frontend not there.
+ *
+ * Without an atomic data path, the work items are the only users of the
+ * rings, and the locks only order @tx_running and @rx_running with a reset.
  */
 struct vbnet_pair {
 	struct vbnet *vbnet;
 	unsigned int index;
 	struct vhost_bus_vq *rxvq;
 	struct vhost_bus_vq *txvq;
+	struct napi_struct napi;
+
+	spinlock_t tx_lock;		/* @txvq, @tx_running, @tx */
+	bool tx_running;
+	struct vbnet_xfer tx;
+	struct vringh_mmiov riov;
+	struct vringh_mmiovec rvec[VBNET_IOV];
+
+	spinlock_t rx_lock;		/* @rxvq, @rx_running, @rx, @stash */
+	bool rx_running;
+	struct vbnet_xfer rx;
+	struct sk_buff *stash;
+	struct vringh_mmiov wiov;
+	struct vringh_mmiovec wvec[VBNET_IOV];
+	struct vring_used_elem used[VBNET_RX_CHAINS];
+
 	struct work_struct rx_work;
 	struct work_struct tx_work;
 	struct sk_buff_head txq;
 	struct sk_buff_head rxq;
-	struct napi_struct napi;
-	struct vringh_mmiov riov;
-	struct vringh_mmiov wiov;
-	struct vringh_mmiovec rvec[VBNET_IOV];
-	struct vringh_mmiovec wvec[VBNET_IOV];
-	struct vring_used_elem used[VBNET_RX_CHAINS];
+
 	struct vbnet_stats to_frontend;
 	struct vbnet_stats from_frontend;
 	atomic64_t rx_kicks;
@@ -162,9 +251,10 @@ struct vbnet_pair {
  * @ndev: our network device.
  * @vdev: the vhost bus device.
  * @vqs: the virtqueues, by virtio-net's numbering.
- * @lock: serialises the work items with reset: protects @running and
- *	@broken.
- * @running: the frontend set DRIVER_OK and did not reset since.
+ * @atomic: the data path runs in softirq context (NAPI, ndo_start_xmit):
+ *	the transport allows it, and workqueue_data_path is not set.
+ * @running: the frontend set DRIVER_OK and did not reset since; read by
+ *	the control queue's work item, which a reset waits for.
  * @broken: a ring was found broken; the device waits for a reset.
  * @curr_pairs: the queue pairs the frontend uses (VIRTIO_NET_CTRL_MQ).
  * @max_pairs: the most queue pairs offered to the frontend.
@@ -183,7 +273,7 @@ struct vbnet {
 	struct net_device *ndev;
 	struct vhost_bus_device *vdev;
 	struct vhost_bus_vq *vqs[VBNET_NUM_QUEUES];
-	struct mutex lock;		/* @running and @broken, vs workers */
+	bool atomic;
 	bool running;
 	bool broken;
 	unsigned int curr_pairs;
@@ -211,54 +301,67 @@ static __virtio16 vbnet_cpu_to_virtio16(u16 val)
 	return (__force __virtio16)cpu_to_le16(val);
 }
 
-static void vbnet_stats_add(struct vbnet_stats *s, u64 packets, u64 bytes,
-			    u64 copies, u64 chains, u64 notifications,
-			    u64 errors, u64 drops)
+static void vbnet_stats_add(struct vbnet_stats *s, const struct vbnet_count *c)
 {
 	u64_stats_update_begin(&s->syncp);
-	s->packets += packets;
-	s->bytes += bytes;
-	s->copies += copies;
-	s->chains += chains;
-	s->notifications += notifications;
-	s->errors += errors;
-	s->drops += drops;
+	s->c.packets += c->packets;
+	s->c.bytes += c->bytes;
+	s->c.copies += c->copies;
+	s->c.chains += c->chains;
+	s->c.notifications += c->notifications;
+	s->c.errors += c->errors;
+	s->c.drops += c->drops;
 	u64_stats_update_end(&s->syncp);
 }
 
 /* --- moving bytes --------------------------------------------------------- */
 
 /*
+ * Step over the next piece of the chain behind @iov, at most @len bytes,
+ * from where @iov stands: returns its length, 0 at the end of the chain,
+ * and its frontend bus address in @addr.
+ */
+static size_t vbnet_iov_next(struct vringh_mmiov *iov, size_t len, u64 *addr)
+{
+	while (iov->i < iov->used) {
+		struct vringh_mmiovec *v = &iov->iov[iov->i];
+		size_t n = min(len, v->len - iov->consumed);
+
+		*addr = v->addr + iov->consumed;
+		iov->consumed += n;
+		if (iov->consumed == v->len) {
+			iov->consumed = 0;
+			iov->i++;
+		}
+		if (n)
+			return n;
+	}
+	return 0;
+}
+
+/*
  * Copy up to @len bytes between @buf and the chain behind @iov, from where
  * @iov stands, one transport copy per segment, counted in @copies. Returns
  * the bytes copied, fewer than @len only when the chain ends, or -errno.
+ * For the control queue, in process context.
  */
 static ssize_t vbnet_copy(struct vhost_bus_device *vdev,
 			  struct vringh_mmiov *iov, void *buf, size_t len,
 			  bool to_frontend, int *copies)
 {
-	size_t done = 0;
+	size_t done = 0, n;
+	u64 addr;
 	int err;
 
-	while (done < len && iov->i < iov->used) {
-		struct vringh_mmiovec *seg = &iov->iov[iov->i];
-		size_t n = min(len - done, seg->len - iov->consumed);
-
+	while (done < len && (n = vbnet_iov_next(iov, len - done, &addr))) {
 		if (to_frontend)
-			err = vhost_write(vdev, seg->addr + iov->consumed,
-					  buf + done, n);
+			err = vhost_write(vdev, addr, buf + done, n);
 		else
-			err = vhost_read(vdev, buf + done,
-					 seg->addr + iov->consumed, n);
+			err = vhost_read(vdev, buf + done, addr, n);
 		if (err)
 			return err;
 		(*copies)++;
 		done += n;
-		iov->consumed += n;
-		if (iov->consumed == seg->len) {
-			iov->consumed = 0;
-			iov->i++;
-		}
 	}
 	return done;
 }
@@ -276,26 +379,106 @@ static int vbnet_copy_all(struct vhost_bus_device *vdev,
 }
 
 /*
+ * Add to @x the segments that move @len bytes of @buf to or from the chain
+ * behind @iov, from where @iov stands. Returns the bytes placed, fewer than
+ * @len only when the chain ends, or -EMSGSIZE when @x is full.
+ */
+static ssize_t vbnet_map(struct vbnet_xfer *x, struct vringh_mmiov *iov,
+			 void *buf, size_t len)
+{
+	struct vhost_bus_xfer_seg *seg;
+	size_t done = 0, n;
+	u64 addr;
+
+	while (done < len) {
+		if (x->xfer.nr_segs == VBNET_MAX_SEGS)
+			return -EMSGSIZE;
+		n = vbnet_iov_next(iov, len - done, &addr);
+		if (!n)
+			break;
+		seg = &x->segs[x->xfer.nr_segs++];
+		seg->addr = addr;
+		seg->buf = buf + done;
+		seg->len = n;
+		done += n;
+	}
+	return done;
+}
+
+/* The transport completed a transfer it took: let its direction go on. */
+static void vbnet_xfer_done(const struct vhost_bus_xfer *xfer, int err)
+{
+	struct vbnet_xfer *x = xfer->priv;
+	struct vbnet_pair *pair = x->pair;
+
+	x->err = err;
+	/* Pairs with vbnet_xfer_pending(): whoever sees @done sees @err. */
+	smp_store_release(&x->done, true);
+	if (pair->vbnet->atomic) {
+		/* NET_RX at once, also from process context. */
+		local_bh_disable();
+		napi_schedule(&pair->napi);
+		local_bh_enable();
+	} else {
+		queue_work(vbnet_wq,
+			   x == &pair->tx ? &pair->tx_work : &pair->rx_work);
+	}
+}
+
+/*
+ * Submit @x. Returns true when the transfer is over (@x->err says how),
+ * false when the transport took it: vbnet_xfer_done() follows.
+ */
+static bool vbnet_submit(struct vbnet *vbnet, struct vbnet_xfer *x)
+{
+	int ret;
+
+	x->done = false;
+	x->busy = true;
+	ret = vhost_xfer_submit(vbnet->vdev, &x->xfer);
+	if (ret == -EINPROGRESS)
+		return false;
+	x->busy = false;
+	x->err = ret;
+	return true;
+}
+
+/* Is a transfer the transport took still in flight? */
+static bool vbnet_xfer_pending(struct vbnet_xfer *x)
+{
+	/* Pairs with vbnet_xfer_done(): @err is valid once @done is seen. */
+	return x->busy && !smp_load_acquire(&x->done);
+}
+
+static void vbnet_init_xfer(struct vbnet_pair *pair, struct vbnet_xfer *x,
+			    enum vhost_bus_xfer_dir dir)
+{
+	x->pair = pair;
+	x->xfer.dir = dir;
+	x->xfer.segs = x->segs;
+	x->xfer.done = vbnet_xfer_done;
+	x->xfer.priv = x;
+}
+
+/*
  * Take the next chain of @vq. Returns 1 with a chain, 0 if there is none
  * (notifications are then enabled), or -errno; a broken ring marks the
  * device broken until the frontend resets it.
  */
 static int vbnet_getdesc(struct vbnet *vbnet, struct vhost_bus_vq *vq,
 			 struct vringh_mmiov *riov, struct vringh_mmiov *wiov,
-			 u16 *head)
+			 u16 *head, gfp_t gfp)
 {
 	int ret;
 
-	lockdep_assert_held(&vbnet->lock);
-
 	for (;;) {
-		ret = vhost_bus_vq_getdesc(vq, riov, wiov, head, GFP_KERNEL);
+		ret = vhost_bus_vq_getdesc(vq, riov, wiov, head, gfp);
 		if (ret > 0 || ret == -ENOTCONN)
 			return ret;
 		if (ret < 0) {
 			if (*head == vq->vrh.vring.num) {
 				/* NEEDS_RESET is set: wait for the reset. */
-				vbnet->broken = true;
+				WRITE_ONCE(vbnet->broken, true);
 				return ret;
 			}
 			/* Only this chain is bad: return it empty. */
@@ -331,6 +514,14 @@ static unsigned int vbnet_pairs(struct vbnet *vbnet)
 	return min(READ_ONCE(vbnet->curr_pairs), vbnet_max_pairs(vbnet));
 }
 
+/* Run a pair's NAPI context, from any context. */
+static void vbnet_napi_schedule(struct vbnet_pair *pair)
+{
+	local_bh_disable();
+	napi_schedule(&pair->napi);
+	local_bh_enable();
+}
+
 /* --- the frontend's transmit queues: packets we receive ------------------- */
 
 /*
@@ -351,149 +542,472 @@ static size_t vbnet_linear_len(const struct virtio_net_hdr *hdr, size_t len)
 	return min3(linear, len, (size_t)VBNET_MAX_LINEAR);
 }
 
-/* Build an skb from a chain the frontend transmitted. */
-static struct sk_buff *vbnet_pull_skb(struct vbnet_pair *pair, size_t len,
-				      int *copies)
+/*
+ * Prepare the transfer of a chain the frontend transmitted, @len bytes
+ * after the header, into a new skb: the header is read before the skb is
+ * built, so the head has a fixed size and the headers the header names are
+ * pulled into it afterwards.
+ */
+static int vbnet_tx_prepare(struct vbnet_pair *pair, size_t len, gfp_t gfp)
 {
-	struct vbnet *vbnet = pair->vbnet;
-	struct virtio_net_hdr_mrg_rxbuf hdr;
+	struct vbnet_xfer *x = &pair->tx;
+	size_t linear = len <= VBNET_MAX_LINEAR ? len : VBNET_LINEAR;
 	struct sk_buff *skb;
-	size_t linear;
-	int err;
+	ssize_t n;
 
-	err = vbnet_copy_all(vbnet->vdev, &pair->riov, &hdr, VBNET_HDR_LEN,
-			     false, copies);
-	if (err)
-		return ERR_PTR(err);
-	linear = vbnet_linear_len(&hdr.hdr, len);
+	x->xfer.nr_segs = 0;
+	n = vbnet_map(x, &pair->riov, &x->hdr, VBNET_HDR_LEN);
+	if (n < 0)
+		return n;
 
-	skb = netdev_alloc_skb_ip_align(vbnet->ndev, linear);
+	skb = netdev_alloc_skb_ip_align(pair->vbnet->ndev, linear);
 	if (!skb)
-		return ERR_PTR(-ENOMEM);
-
-	err = vbnet_copy_all(vbnet->vdev, &pair->riov, skb_put(skb, linear),
-			     linear, false, copies);
-	if (err)
-		goto err_free;
+		return -ENOMEM;
+	x->skb = skb;
+	n = vbnet_map(x, &pair->riov, skb_put(skb, linear), linear);
+	if (n < 0)
+		return n;
 	len -= linear;
 
 	while (len) {
 		size_t chunk = min_t(size_t, len, PAGE_SIZE);
 		struct page *page;
 
-		if (skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS) {
-			err = -EMSGSIZE;
-			goto err_free;
-		}
-		page = alloc_page(GFP_KERNEL);
-		if (!page) {
-			err = -ENOMEM;
-			goto err_free;
-		}
+		if (skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS)
+			return -EMSGSIZE;
+		page = alloc_page(gfp);
+		if (!page)
+			return -ENOMEM;
 		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page, 0, chunk,
 				PAGE_SIZE);
-		err = vbnet_copy_all(vbnet->vdev, &pair->riov,
-				     page_address(page), chunk, false, copies);
-		if (err)
-			goto err_free;
+		n = vbnet_map(x, &pair->riov, page_address(page), chunk);
+		if (n < 0)
+			return n;
 		len -= chunk;
 	}
+	return 0;
+}
 
-	/* csum_start counts from the Ethernet header: before eth_type_trans(). */
-	err = virtio_net_hdr_to_skb(skb, &hdr.hdr, true);
+/*
+ * The transfer of a chain from the frontend is over: complete the chain
+ * and make its packet ready for the stack. Returns the skb, NULL if the
+ * packet is dropped, or ERR_PTR(-ENOTCONN) if the device is being reset.
+ */
+static struct sk_buff *vbnet_tx_finish(struct vbnet_pair *pair,
+				       struct vbnet_count *c)
+{
+	struct vbnet_xfer *x = &pair->tx;
+	struct vhost_bus_vq *vq = pair->txvq;
+	struct sk_buff *skb = x->skb;
+	size_t linear;
+	int err = x->err;
+
+	x->skb = NULL;
+	x->busy = false;
+	if (err == -ENOTCONN) {
+		/* Being reset: the chain is the frontend's. */
+		vringh_abandon_mmio(&vq->vrh, 1);
+		kfree_skb(skb);
+		return ERR_PTR(-ENOTCONN);
+	}
+	vringh_complete_mmio(&vq->vrh, x->head, 0);
 	if (err)
 		goto err_free;
-	skb->protocol = eth_type_trans(skb, vbnet->ndev);
+	c->copies += x->xfer.nr_segs;
+
+	/* csum_start counts from the Ethernet header: before eth_type_trans(). */
+	linear = vbnet_linear_len(&x->hdr.hdr, skb->len);
+	if (!pskb_may_pull(skb, linear) ||
+	    virtio_net_hdr_to_skb(skb, &x->hdr.hdr, true))
+		goto err_free;
+	skb->protocol = eth_type_trans(skb, pair->vbnet->ndev);
 	skb_record_rx_queue(skb, pair->index);
+	c->packets++;
+	c->bytes += skb->len;
 	return skb;
 
 err_free:
+	c->errors++;
 	kfree_skb(skb);
-	return ERR_PTR(err);
+	return NULL;
 }
 
+/*
+ * Take the next chain of the frontend's transmit queue and move its packet.
+ * Returns 1 when a chain was handled (*@skbp is its packet, or NULL if it
+ * was dropped), 0 if the ring is empty, -EINPROGRESS if the transport took
+ * the transfer, or another -errno to stop (a reset, a broken ring).
+ */
+static int vbnet_tx_one(struct vbnet_pair *pair, gfp_t gfp,
+			struct vbnet_count *c, struct sk_buff **skbp)
+{
+	struct vbnet *vbnet = pair->vbnet;
+	struct vhost_bus_vq *vq = pair->txvq;
+	struct vbnet_xfer *x = &pair->tx;
+	size_t len;
+	int ret;
+
+	*skbp = NULL;
+	ret = vbnet_getdesc(vbnet, vq, &pair->riov, NULL, &x->head, gfp);
+	if (ret <= 0) {
+		if (!ret || ret == -ENOTCONN)
+			return ret;
+		c->errors++;
+		return READ_ONCE(vbnet->broken) ? ret : 1;
+	}
+
+	c->chains++;
+	len = vringh_mmiov_length(&pair->riov);
+	if (!netif_running(vbnet->ndev)) {
+		c->drops++;
+		goto complete;
+	}
+	if (len < VBNET_HDR_LEN + ETH_HLEN ||
+	    len > VBNET_HDR_LEN + VBNET_MAX_FRAME) {
+		c->errors++;
+		goto complete;
+	}
+
+	ret = vbnet_tx_prepare(pair, len - VBNET_HDR_LEN, gfp);
+	if (ret) {
+		kfree_skb(x->skb);
+		x->skb = NULL;
+		if (ret == -ENOMEM)
+			c->drops++;
+		else
+			c->errors++;
+		goto complete;
+	}
+	if (!vbnet_submit(vbnet, x))
+		return -EINPROGRESS;
+	*skbp = vbnet_tx_finish(pair, c);
+	if (IS_ERR(*skbp)) {
+		ret = PTR_ERR(*skbp);
+		*skbp = NULL;
+		return ret;
+	}
+	return 1;
+
+complete:
+	vringh_complete_mmio(&vq->vrh, x->head, 0);
+	return 1;
+}
+
+/*
+ * With an atomic data path, from NAPI: take up to @budget chains, complete
+ * them, notify the frontend once, and hand the packets to GRO.
+ */
+static int vbnet_tx_napi(struct vbnet_pair *pair, int budget)
+{
+	struct vbnet *vbnet = pair->vbnet;
+	struct vbnet_count c = {};
+	struct sk_buff_head done;
+	struct sk_buff *skb;
+	int n = 0, ret;
+
+	__skb_queue_head_init(&done);
+	spin_lock(&pair->tx_lock);
+	if (!pair->tx_running || READ_ONCE(vbnet->broken) ||
+	    pair->index >= vbnet_max_pairs(vbnet))
+		goto out_unlock;
+
+	if (pair->tx.busy) {
+		if (vbnet_xfer_pending(&pair->tx))
+			goto out_unlock;
+		skb = vbnet_tx_finish(pair, &c);
+		if (IS_ERR(skb))
+			goto out_notify;
+		n++;
+		if (skb)
+			__skb_queue_tail(&done, skb);
+	}
+
+	while (n < budget) {
+		ret = vbnet_tx_one(pair, GFP_ATOMIC, &c, &skb);
+		if (ret <= 0)
+			break;
+		n++;
+		if (skb)
+			__skb_queue_tail(&done, skb);
+	}
+
+out_notify:
+	vbnet_notify(pair->txvq, &c.notifications);
+	vbnet_stats_add(&pair->from_frontend, &c);
+out_unlock:
+	spin_unlock(&pair->tx_lock);
+
+	/* The stack may transmit on this device: not under our lock. */
+	while ((skb = __skb_dequeue(&done)))
+		napi_gro_receive(&pair->napi, skb);
+	return n;
+}
+
+/* Without an atomic data path: take a batch into the backlog for NAPI. */
 static void vbnet_tx_work(struct work_struct *work)
 {
 	struct vbnet_pair *pair = container_of(work, struct vbnet_pair,
 					       tx_work);
 	struct vbnet *vbnet = pair->vbnet;
-	struct vhost_bus_vq *vq = pair->txvq;
-	u64 packets = 0, bytes = 0, copies = 0, chains = 0, notes = 0;
-	u64 errors = 0, drops = 0;
-	int budget;
+	struct vbnet_count c = {};
+	struct sk_buff *skb;
+	int budget = VBNET_BATCH, ret;
 
-	mutex_lock(&vbnet->lock);
-	if (!vbnet->running || vbnet->broken ||
+	if (!READ_ONCE(pair->tx_running) || READ_ONCE(vbnet->broken) ||
 	    pair->index >= vbnet_max_pairs(vbnet))
-		goto out_unlock;
+		return;
 
-	for (budget = VBNET_BATCH; budget; budget--) {
-		struct sk_buff *skb = NULL;
-		size_t len;
-		u16 head;
-		int ret, n = 0;
-
-		if (skb_queue_len(&pair->rxq) >= VBNET_BACKLOG)
-			break;	/* NAPI requeues us */
-
-		ret = vbnet_getdesc(vbnet, vq, &pair->riov, NULL, &head);
-		if (ret == -ENOTCONN)
-			break;
-		if (ret < 0) {
-			errors++;
-			if (vbnet->broken)
-				break;
-			continue;
-		}
-		if (!ret)
-			break;
-
-		chains++;
-		len = vringh_mmiov_length(&pair->riov);
-		if (!netif_running(vbnet->ndev)) {
-			drops++;
-		} else if (len < VBNET_HDR_LEN + ETH_HLEN ||
-			   len > VBNET_HDR_LEN + VBNET_MAX_FRAME) {
-			errors++;
-		} else {
-			skb = vbnet_pull_skb(pair, len - VBNET_HDR_LEN, &n);
-			if (PTR_ERR(skb) == -ENOTCONN) {
-				/* Being reset: the chain is the frontend's. */
-				vringh_abandon_mmio(&vq->vrh, 1);
-				break;
-			}
-			if (IS_ERR(skb)) {
-				if (PTR_ERR(skb) == -ENOMEM)
-					drops++;
-				else
-					errors++;
-				skb = NULL;
-			}
-		}
-		vringh_complete_mmio(&vq->vrh, head, 0);
-		copies += n;
-		if (!skb)
-			continue;
-
-		packets++;
-		bytes += skb->len;
-		skb_queue_tail(&pair->rxq, skb);
+	if (pair->tx.busy) {
+		if (vbnet_xfer_pending(&pair->tx))
+			return;
+		skb = vbnet_tx_finish(pair, &c);
+		if (IS_ERR(skb))
+			goto out_notify;
+		if (skb)
+			skb_queue_tail(&pair->rxq, skb);
 	}
 
-	vbnet_notify(vq, &notes);
-	if (packets) {
-		/* Run NET_RX now, not at the next interrupt. */
-		local_bh_disable();
-		napi_schedule(&pair->napi);
-		local_bh_enable();
+	for (; budget; budget--) {
+		if (skb_queue_len(&pair->rxq) >= VBNET_BACKLOG)
+			break;	/* NAPI requeues us */
+		ret = vbnet_tx_one(pair, GFP_KERNEL, &c, &skb);
+		if (ret <= 0)
+			break;
+		if (skb)
+			skb_queue_tail(&pair->rxq, skb);
 	}
 	if (!budget)
 		queue_work(vbnet_wq, &pair->tx_work);
 
+out_notify:
+	vbnet_notify(pair->txvq, &c.notifications);
+	/* Run NET_RX now, not at the next interrupt. */
+	if (c.packets)
+		vbnet_napi_schedule(pair);
+	vbnet_stats_add(&pair->from_frontend, &c);
+}
+
+/* --- the frontend's receive queues: packets we transmit ------------------- */
+
+/* Take one more receive chain; -EAGAIN if the frontend has none yet. */
+static int vbnet_rx_take(struct vbnet_pair *pair, gfp_t gfp)
+{
+	struct vhost_bus_vq *vq = pair->rxvq;
+	struct vbnet_xfer *x = &pair->rx;
+	u16 head;
+	int ret;
+
+	if (x->chains == x->max)
+		return -EMSGSIZE;
+	ret = vbnet_getdesc(pair->vbnet, vq, NULL, &pair->wiov, &head, gfp);
+	if (ret <= 0)
+		return ret ?: -EAGAIN;
+
+	if (x->chains)
+		pair->used[x->chains - 1].len = cpu_to_vringh32(&vq->vrh,
+								x->len);
+	pair->used[x->chains].id = cpu_to_vringh32(&vq->vrh, head);
+	x->chains++;
+	x->len = 0;
+	return 0;
+}
+
+/* Place @len bytes of the packet, taking chains as they fill up. */
+static int vbnet_rx_map(struct vbnet_pair *pair, void *buf, size_t len,
+			gfp_t gfp)
+{
+	struct vbnet_xfer *x = &pair->rx;
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		n = vbnet_map(x, &pair->wiov, buf, len);
+		if (n < 0)
+			return n;
+		x->len += n;
+		buf += n;
+		len -= n;
+		if (!len)
+			return 0;
+		err = vbnet_rx_take(pair, gfp);
+		if (err)
+			return err;
+	}
+}
+
+/*
+ * Prepare the transfer of @skb into the frontend's receive chains: one
+ * chain, or with VIRTIO_NET_F_MRG_RXBUF as many as it takes (virtio 1.2,
+ * 5.1.6.4), taken as the packet is laid out. num_buffers is known before
+ * the transfer starts, so the header goes with the packet.
+ */
+static int vbnet_rx_prepare(struct vbnet_pair *pair, struct sk_buff *skb,
+			    gfp_t gfp)
+{
+	struct vbnet *vbnet = pair->vbnet;
+	struct vbnet_xfer *x = &pair->rx;
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	bool csum = vhost_bus_has_feature(vbnet->vdev,
+					  VIRTIO_NET_F_GUEST_CSUM);
+	int err, i;
+
+	x->xfer.nr_segs = 0;
+	x->chains = 0;
+	x->len = 0;
+	x->max = 1;
+	memset(&x->hdr, 0, sizeof(x->hdr));
+	if (virtio_net_hdr_from_skb(skb, &x->hdr.hdr, true, csum, 0))
+		return -EINVAL;
+	/*
+	 * virtio-net refills its ring once half of it is free: a packet
+	 * waiting for more than half the ring could wait for ever.
+	 */
+	if (vhost_bus_has_feature(vbnet->vdev, VIRTIO_NET_F_MRG_RXBUF))
+		x->max = min_t(unsigned int, VBNET_RX_CHAINS,
+			       pair->rxvq->vrh.vring.num / 2);
+
+	err = vbnet_rx_take(pair, gfp);
+	if (err)
+		return err;
+	err = vbnet_rx_map(pair, &x->hdr, VBNET_HDR_LEN, gfp);
+	if (err)
+		return err;
+	err = vbnet_rx_map(pair, skb->data, skb_headlen(skb), gfp);
+	if (err)
+		return err;
+	/* Fragments are in low memory: see NETIF_F_HIGHDMA in vbnet_probe(). */
+	for (i = 0; i < shinfo->nr_frags; i++) {
+		skb_frag_t *frag = &shinfo->frags[i];
+
+		err = vbnet_rx_map(pair, skb_frag_address(frag),
+				   skb_frag_size(frag), gfp);
+		if (err)
+			return err;
+	}
+	x->hdr.num_buffers = vbnet_cpu_to_virtio16(x->chains);
+	return 0;
+}
+
+/*
+ * The transfer of a packet for the frontend is over, or failed before it
+ * started: publish the chains it took, or give them back, and let the
+ * packet go.
+ */
+static void vbnet_rx_finish(struct vbnet_pair *pair, struct vbnet_count *c)
+{
+	struct vbnet_xfer *x = &pair->rx;
+	struct vhost_bus_vq *vq = pair->rxvq;
+	struct sk_buff *skb = x->skb;
+	unsigned int i;
+
+	x->skb = NULL;
+	x->busy = false;
+	if (!x->err) {
+		pair->used[x->chains - 1].len = cpu_to_vringh32(&vq->vrh,
+								x->len);
+		vringh_complete_multi_mmio(&vq->vrh, pair->used, x->chains);
+		c->packets++;
+		c->bytes += skb->len;
+		c->copies += x->xfer.nr_segs;
+		c->chains += x->chains;
+		dev_consume_skb_any(skb);
+		return;
+	}
+
+	if (x->err == -EMSGSIZE || x->err == -ENOTCONN) {
+		/*
+		 * Not one taken chain was completed: the frontend's again.
+		 * Too small buffers drop the packet; a reset drops it too.
+		 */
+		vringh_abandon_mmio(&vq->vrh, x->chains);
+		c->drops++;
+	} else {
+		/* A broken ring is not touched again. */
+		if (!READ_ONCE(pair->vbnet->broken) && x->chains) {
+			for (i = 0; i < x->chains; i++)
+				pair->used[i].len = 0;
+			vringh_complete_multi_mmio(&vq->vrh, pair->used,
+						   x->chains);
+		}
+		c->errors++;
+	}
+	dev_kfree_skb_any(skb);
+}
+
+/*
+ * Move @skb into the frontend's receive queue. Returns 1 when the packet
+ * is gone (delivered, or dropped and counted), 0 if the frontend has not
+ * made enough buffers available yet (none is taken, the caller keeps
+ * @skb), or -EINPROGRESS if the transport took the transfer.
+ */
+static int vbnet_rx_one(struct vbnet_pair *pair, struct sk_buff *skb,
+			gfp_t gfp, struct vbnet_count *c)
+{
+	struct vbnet_xfer *x = &pair->rx;
+	int err;
+
+	err = vbnet_rx_prepare(pair, skb, gfp);
+	if (err == -EAGAIN) {
+		vringh_abandon_mmio(&pair->rxvq->vrh, x->chains);
+		return 0;
+	}
+	x->skb = skb;
+	if (!err && !vbnet_submit(pair->vbnet, x))
+		return -EINPROGRESS;
+	if (err)
+		x->err = err;
+	vbnet_rx_finish(pair, c);
+	return 1;
+}
+
+/*
+ * With an atomic data path, from NAPI: finish a transfer the transport
+ * completed, retry the packet that waited for buffers, and let the
+ * transmit queue go again.
+ */
+static void vbnet_rx_napi(struct vbnet_pair *pair)
+{
+	struct vbnet *vbnet = pair->vbnet;
+	struct netdev_queue *txq = netdev_get_tx_queue(vbnet->ndev,
+						       pair->index);
+	struct vbnet_count c = {};
+	bool wake = false;
+	int ret;
+
+	spin_lock(&pair->rx_lock);
+	if (!pair->rx_running)
+		goto out_unlock;
+
+	if (pair->rx.busy) {
+		if (vbnet_xfer_pending(&pair->rx))
+			goto out_unlock;
+		vbnet_rx_finish(pair, &c);
+	}
+	if (pair->stash) {
+		/* A pair the frontend stopped using gets no packet. */
+		if (pair->index >= vbnet_pairs(vbnet) ||
+		    READ_ONCE(vbnet->broken)) {
+			dev_kfree_skb_any(pair->stash);
+			c.drops++;
+			ret = 1;
+		} else {
+			ret = vbnet_rx_one(pair, pair->stash, GFP_ATOMIC, &c);
+		}
+		if (!ret)
+			goto out_notify;
+		pair->stash = NULL;
+		if (ret == -EINPROGRESS)
+			goto out_notify;
+	}
+	wake = true;
+
+out_notify:
+	vbnet_notify(pair->rxvq, &c.notifications);
+	vbnet_stats_add(&pair->to_frontend, &c);
 out_unlock:
-	mutex_unlock(&vbnet->lock);
-	vbnet_stats_add(&pair->from_frontend, packets, bytes, copies, chains,
-			notes, errors, drops);
+	spin_unlock(&pair->rx_lock);
+	if (wake && netif_tx_queue_stopped(txq))
+		netif_tx_wake_queue(txq);
 }
 
 static int vbnet_poll(struct napi_struct *napi, int budget)
@@ -502,259 +1016,73 @@ static int vbnet_poll(struct napi_struct *napi, int budget)
 	struct sk_buff *skb;
 	int done = 0;
 
-	while (done < budget && (skb = skb_dequeue(&pair->rxq))) {
-		napi_gro_receive(napi, skb);
-		done++;
+	if (pair->vbnet->atomic) {
+		/* Budget 0 (netpoll) is for transmit completions only. */
+		vbnet_rx_napi(pair);
+		if (budget)
+			done = vbnet_tx_napi(pair, budget);
+	} else {
+		while (done < budget && (skb = skb_dequeue(&pair->rxq))) {
+			napi_gro_receive(napi, skb);
+			done++;
+		}
+		/* The worker paused on a full backlog: let it go on. */
+		if (done && skb_queue_len(&pair->rxq) < VBNET_BACKLOG / 2)
+			queue_work(vbnet_wq, &pair->tx_work);
 	}
 
-	/* The worker paused on a full backlog: let it go on. */
-	if (done && skb_queue_len(&pair->rxq) < VBNET_BACKLOG / 2)
-		queue_work(vbnet_wq, &pair->tx_work);
-
 	if (done < budget && napi_complete_done(napi, done) &&
-	    !skb_queue_empty(&pair->rxq))
+	    !pair->vbnet->atomic && !skb_queue_empty(&pair->rxq))
 		napi_schedule(napi);
 	return done;
 }
 
-/* --- the frontend's receive queues: packets we transmit ------------------- */
-
-/*
- * A packet on its way into the frontend's receive chains: one chain, or
- * with VIRTIO_NET_F_MRG_RXBUF as many as it takes, all published together
- * once the packet is complete (virtio 1.2, 5.1.6.4).
- */
-struct vbnet_rx_state {
-	unsigned int max;	/* chains the packet may take */
-	unsigned int chains;	/* taken, in &vbnet_pair.used */
-	u32 len;		/* bytes written into the last one */
-	int copies;
-};
-
-/* Take one more receive chain; -EAGAIN if the frontend has none yet. */
-static int vbnet_rx_take(struct vbnet_pair *pair, struct vbnet_rx_state *st)
-{
-	struct vhost_bus_vq *vq = pair->rxvq;
-	u16 head;
-	int ret;
-
-	if (st->chains == st->max)
-		return -EMSGSIZE;
-	ret = vbnet_getdesc(pair->vbnet, vq, NULL, &pair->wiov, &head);
-	if (ret <= 0)
-		return ret ?: -EAGAIN;
-
-	if (st->chains)
-		pair->used[st->chains - 1].len = cpu_to_vringh32(&vq->vrh,
-								 st->len);
-	pair->used[st->chains].id = cpu_to_vringh32(&vq->vrh, head);
-	st->chains++;
-	st->len = 0;
-	return 0;
-}
-
-/* Write @len bytes of the packet, taking chains as they fill up. */
-static int vbnet_rx_put(struct vbnet_pair *pair, struct vbnet_rx_state *st,
-			const void *buf, size_t len)
-{
-	ssize_t n;
-	int err;
-
-	for (;;) {
-		n = vbnet_copy(pair->vbnet->vdev, &pair->wiov, (void *)buf, len,
-			       true, &st->copies);
-		if (n < 0)
-			return n;
-		st->len += n;
-		buf += n;
-		len -= n;
-		if (!len)
-			return 0;
-		err = vbnet_rx_take(pair, st);
-		if (err)
-			return err;
-	}
-}
-
-static int vbnet_rx_put_skb(struct vbnet_pair *pair,
-			    struct vbnet_rx_state *st, struct sk_buff *skb)
-{
-	struct skb_shared_info *shinfo = skb_shinfo(skb);
-	int err, i;
-
-	err = vbnet_rx_put(pair, st, skb->data, skb_headlen(skb));
-	if (err)
-		return err;
-
-	/* The copies may sleep: map the fragments one page at a time. */
-	for (i = 0; i < shinfo->nr_frags; i++) {
-		skb_frag_t *frag = &shinfo->frags[i];
-		u32 p_off, p_len, done;
-		struct page *page;
-
-		skb_frag_foreach_page(frag, skb_frag_off(frag),
-				      skb_frag_size(frag), page, p_off, p_len,
-				      done) {
-			void *vaddr = kmap_local_page(page);
-
-			err = vbnet_rx_put(pair, st, vaddr + p_off, p_len);
-			kunmap_local(vaddr);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
-}
-
-/*
- * Write @skb into the frontend's receive chains and publish them. Returns
- * the number of chains used, 0 if the frontend has not made enough
- * available yet (none is taken then), or -errno if the packet cannot be
- * delivered: the chains it took are returned empty, or put back for the
- * next packet if they were only too few.
- */
-static int vbnet_rx_skb(struct vbnet_pair *pair, struct sk_buff *skb,
-			int *copies)
-{
-	struct vbnet *vbnet = pair->vbnet;
-	struct vhost_bus_vq *vq = pair->rxvq;
-	struct virtio_net_hdr_mrg_rxbuf hdr = {};
-	struct vbnet_rx_state st = { .max = 1 };
-	bool csum = vhost_bus_has_feature(vbnet->vdev,
-					  VIRTIO_NET_F_GUEST_CSUM);
-	bool mergeable = vhost_bus_has_feature(vbnet->vdev,
-					       VIRTIO_NET_F_MRG_RXBUF);
-	u64 num_buffers = 0;
-	unsigned int i;
-	int err;
-
-	if (virtio_net_hdr_from_skb(skb, &hdr.hdr, true, csum, 0))
-		return -EINVAL;
-	hdr.num_buffers = vbnet_cpu_to_virtio16(1);
-	/*
-	 * virtio-net refills its ring once half of it is free: a packet
-	 * waiting for more than half the ring could wait for ever.
-	 */
-	if (mergeable)
-		st.max = min_t(unsigned int, VBNET_RX_CHAINS,
-			       vq->vrh.vring.num / 2);
-
-	err = vbnet_rx_take(pair, &st);
-	if (err)
-		return err == -EAGAIN ? 0 : err;
-	/*
-	 * num_buffers is written once the packet is out: virtio-net gives
-	 * each mergeable buffer one descriptor, so the header is in the first.
-	 */
-	if (mergeable) {
-		if (!pair->wiov.used || pair->wiov.iov[0].len < VBNET_HDR_LEN) {
-			err = -EINVAL;
-			goto err_return;
-		}
-		num_buffers = pair->wiov.iov[0].addr +
-			      offsetof(struct virtio_net_hdr_mrg_rxbuf,
-				       num_buffers);
-	}
-
-	err = vbnet_rx_put(pair, &st, &hdr, VBNET_HDR_LEN);
-	if (!err)
-		err = vbnet_rx_put_skb(pair, &st, skb);
-	if (err == -EAGAIN || err == -EMSGSIZE || err == -ENOTCONN) {
-		/* Not one taken chain was completed: the frontend's again. */
-		vringh_abandon_mmio(&vq->vrh, st.chains);
-		return err == -EAGAIN ? 0 : err;
-	}
-	if (err)
-		goto err_return;
-
-	if (st.chains > 1) {
-		hdr.num_buffers = vbnet_cpu_to_virtio16(st.chains);
-		err = vhost_write(vbnet->vdev, num_buffers, &hdr.num_buffers,
-				  sizeof(hdr.num_buffers));
-		if (err)
-			goto err_return;
-		st.copies++;
-	}
-	pair->used[st.chains - 1].len = cpu_to_vringh32(&vq->vrh, st.len);
-	vringh_complete_multi_mmio(&vq->vrh, pair->used, st.chains);
-	*copies += st.copies;
-	return st.chains;
-
-err_return:
-	/* A broken ring is not touched again. */
-	if (vbnet->broken)
-		return err;
-	if (err == -ENOTCONN) {
-		/* Being reset: give the chains back, complete none. */
-		vringh_abandon_mmio(&vq->vrh, st.chains);
-	} else {
-		for (i = 0; i < st.chains; i++)
-			pair->used[i].len = 0;
-		vringh_complete_multi_mmio(&vq->vrh, pair->used, st.chains);
-	}
-	return err;
-}
-
+/* Without an atomic data path: write the backlog, a batch at a time. */
 static void vbnet_rx_work(struct work_struct *work)
 {
 	struct vbnet_pair *pair = container_of(work, struct vbnet_pair,
 					       rx_work);
 	struct vbnet *vbnet = pair->vbnet;
-	struct vhost_bus_vq *vq = pair->rxvq;
 	struct netdev_queue *txq = netdev_get_tx_queue(vbnet->ndev,
 						       pair->index);
-	u64 packets = 0, bytes = 0, copies = 0, chains = 0, notes = 0;
-	u64 errors = 0, drops = 0;
-	int budget;
+	struct vbnet_count c = {};
+	int budget = VBNET_BATCH, ret;
 
-	mutex_lock(&vbnet->lock);
-	if (!vbnet->running || vbnet->broken)
-		goto out_unlock;
+	if (!READ_ONCE(pair->rx_running) || READ_ONCE(vbnet->broken))
+		return;
 	/*
 	 * A pair the frontend does not use gets no packet (5.1.6.5.5); without
 	 * VIRTIO_NET_F_MQ, the second pair's receive queue is the control
 	 * queue.
 	 */
 	if (pair->index >= vbnet_pairs(vbnet)) {
-		drops += skb_queue_len(&pair->txq);
+		c.drops += skb_queue_len(&pair->txq);
 		skb_queue_purge(&pair->txq);
 		goto out_wake;
 	}
 
-	for (budget = VBNET_BATCH; budget; budget--) {
-		struct sk_buff *skb = skb_peek(&pair->txq);
-		int n = 0, ret;
+	if (pair->rx.busy) {
+		if (vbnet_xfer_pending(&pair->rx))
+			return;
+		vbnet_rx_finish(pair, &c);
+	}
+
+	for (; budget; budget--) {
+		struct sk_buff *skb = skb_dequeue(&pair->txq);
 
 		if (!skb)
 			break;
-
-		ret = vbnet_rx_skb(pair, skb, &n);
-		if (!ret)
-			break;	/* no buffer: the frontend kicks when it adds */
-		if (ret == -ENOTCONN)
-			break;
-		if (ret < 0 && vbnet->broken) {
-			errors++;
+		ret = vbnet_rx_one(pair, skb, GFP_KERNEL, &c);
+		if (!ret) {
+			/* No buffer: the frontend kicks when it adds some. */
+			skb_queue_head(&pair->txq, skb);
 			break;
 		}
-
-		skb_unlink(skb, &pair->txq);
-		if (ret < 0) {
-			if (ret == -EMSGSIZE)
-				drops++;	/* the buffers are too small */
-			else
-				errors++;
-			kfree_skb(skb);
-			continue;
-		}
-		packets++;
-		bytes += skb->len;
-		copies += n;
-		chains += ret;
-		dev_consume_skb_any(skb);
+		if (ret < 0 || READ_ONCE(vbnet->broken))
+			break;
 	}
 
-	vbnet_notify(vq, &notes);
+	vbnet_notify(pair->rxvq, &c.notifications);
 	if (!budget)
 		queue_work(vbnet_wq, &pair->rx_work);
 out_wake:
@@ -764,11 +1092,7 @@ out_wake:
 		netif_tx_wake_queue(txq);
 		local_bh_enable();
 	}
-
-out_unlock:
-	mutex_unlock(&vbnet->lock);
-	vbnet_stats_add(&pair->to_frontend, packets, bytes, copies, chains,
-			notes, errors, drops);
+	vbnet_stats_add(&pair->to_frontend, &c);
 }
 
 /* --- the control queue ---------------------------------------------------- */
@@ -800,8 +1124,12 @@ static u8 vbnet_ctrl_mq(struct vbnet *vbnet, u8 cmd, size_t len)
 	WRITE_ONCE(vbnet->curr_pairs, n);
 	netdev_dbg(vbnet->ndev, "the frontend uses %u queue pairs\n", n);
 	/* What waits for the pairs it stopped using is dropped there. */
-	for (i = n; i < VBNET_MAX_PAIRS; i++)
-		queue_work(vbnet_wq, &vbnet->pairs[i].rx_work);
+	for (i = n; i < VBNET_MAX_PAIRS; i++) {
+		if (vbnet->atomic)
+			vbnet_napi_schedule(&vbnet->pairs[i]);
+		else
+			queue_work(vbnet_wq, &vbnet->pairs[i].rx_work);
+	}
 	return VIRTIO_NET_OK;
 }
 
@@ -813,9 +1141,8 @@ static void vbnet_ctrl_work(struct work_struct *work)
 	u64 notes = 0;
 	int budget;
 
-	mutex_lock(&vbnet->lock);
-	if (!vbnet->running || vbnet->broken)
-		goto out_unlock;
+	if (!READ_ONCE(vbnet->running) || READ_ONCE(vbnet->broken))
+		return;
 
 	for (budget = VBNET_BATCH; budget; budget--) {
 		u8 status = VIRTIO_NET_ERR;
@@ -824,9 +1151,10 @@ static void vbnet_ctrl_work(struct work_struct *work)
 		u16 head;
 
 		ret = vbnet_getdesc(vbnet, vq, &vbnet->ctrl_riov,
-				    &vbnet->ctrl_wiov, &head);
+				    &vbnet->ctrl_wiov, &head, GFP_KERNEL);
 		if (ret <= 0) {
-			if (ret < 0 && !vbnet->broken && ret != -ENOTCONN)
+			if (ret < 0 && !READ_ONCE(vbnet->broken) &&
+			    ret != -ENOTCONN)
 				continue;
 			break;
 		}
@@ -855,13 +1183,11 @@ static void vbnet_ctrl_work(struct work_struct *work)
 	vbnet_notify(vq, &notes);
 	if (!budget)
 		queue_work(vbnet_wq, &vbnet->ctrl_work);
-
-out_unlock:
-	mutex_unlock(&vbnet->lock);
 }
 
 /* --- kicks ---------------------------------------------------------------- */
 
+/* Interrupts are disabled: only schedule. */
 static void vbnet_kick(struct vhost_bus_vq *vq)
 {
 	struct vbnet *vbnet = vhost_get_drvdata(vq->vdev);
@@ -873,13 +1199,17 @@ static void vbnet_kick(struct vhost_bus_vq *vq)
 	}
 
 	pair = &vbnet->pairs[vq->index / 2];
-	if (vq == pair->rxvq) {
+	if (vq == pair->rxvq)
 		atomic64_inc(&pair->rx_kicks);
-		queue_work(vbnet_wq, &pair->rx_work);
-	} else {
+	else
 		atomic64_inc(&pair->tx_kicks);
+
+	if (vbnet->atomic)
+		napi_schedule(&pair->napi);
+	else if (vq == pair->rxvq)
+		queue_work(vbnet_wq, &pair->rx_work);
+	else
 		queue_work(vbnet_wq, &pair->tx_work);
-	}
 }
 
 /* --- network device ------------------------------------------------------- */
@@ -892,6 +1222,47 @@ static void vbnet_set_link(struct vbnet *vbnet, bool up)
 			 &status, sizeof(status));
 }
 
+/*
+ * Forget the transfers of a pair, once none is in flight (see
+ * vhost_xfer_flush()) and its contexts are stopped: a packet from the
+ * frontend goes back to its ring if @keep_rings (it is taken again later),
+ * a packet for the frontend is published if its transfer succeeded, and
+ * the one waiting for buffers is dropped.
+ */
+static void vbnet_pair_drain(struct vbnet_pair *pair, bool keep_rings)
+{
+	struct vbnet_count c = {};
+
+	spin_lock_bh(&pair->tx_lock);
+	if (pair->tx.busy) {
+		if (keep_rings && pair->tx_running)
+			vringh_abandon_mmio(&pair->txvq->vrh, 1);
+		kfree_skb(pair->tx.skb);
+		pair->tx.skb = NULL;
+		pair->tx.busy = false;
+	}
+	spin_unlock_bh(&pair->tx_lock);
+
+	spin_lock_bh(&pair->rx_lock);
+	if (pair->rx.busy) {
+		if (keep_rings && pair->rx_running) {
+			vbnet_rx_finish(pair, &c);
+		} else {
+			dev_kfree_skb_any(pair->rx.skb);
+			pair->rx.skb = NULL;
+			pair->rx.busy = false;
+			c.drops++;
+		}
+	}
+	if (pair->stash) {
+		dev_kfree_skb_any(pair->stash);
+		pair->stash = NULL;
+		c.drops++;
+	}
+	vbnet_stats_add(&pair->to_frontend, &c);
+	spin_unlock_bh(&pair->rx_lock);
+}
+
 static int vbnet_open(struct net_device *ndev)
 {
 	struct vbnet *vbnet = netdev_priv(ndev);
@@ -900,7 +1271,10 @@ static int vbnet_open(struct net_device *ndev)
 	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
 		napi_enable(&vbnet->pairs[i].napi);
 		/* The frontend may have transmitted while we were down. */
-		queue_work(vbnet_wq, &vbnet->pairs[i].tx_work);
+		if (vbnet->atomic)
+			vbnet_napi_schedule(&vbnet->pairs[i]);
+		else
+			queue_work(vbnet_wq, &vbnet->pairs[i].tx_work);
 	}
 	netif_tx_start_all_queues(ndev);
 	vbnet_set_link(vbnet, true);
@@ -913,7 +1287,8 @@ static int vbnet_stop(struct net_device *ndev)
 	unsigned int i;
 
 	vbnet_set_link(vbnet, false);
-	netif_tx_stop_all_queues(ndev);
+	/* No ndo_start_xmit runs once this returns. */
+	netif_tx_disable(ndev);
 	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
 		napi_disable(&vbnet->pairs[i].napi);
 		/*
@@ -924,6 +1299,14 @@ static int vbnet_stop(struct net_device *ndev)
 		cancel_work_sync(&vbnet->pairs[i].tx_work);
 		skb_queue_purge(&vbnet->pairs[i].rxq);
 	}
+	/* The frontend goes on: settle what is in flight. */
+	vhost_xfer_flush(vbnet->vdev);
+	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
+		cancel_work_sync(&vbnet->pairs[i].tx_work);
+		skb_queue_purge(&vbnet->pairs[i].rxq);
+		if (vbnet->atomic)
+			vbnet_pair_drain(&vbnet->pairs[i], true);
+	}
 	return 0;
 }
 
@@ -932,7 +1315,10 @@ static netdev_tx_t vbnet_start_xmit(struct sk_buff *skb,
 {
 	struct vbnet *vbnet = netdev_priv(ndev);
 	unsigned int q = skb_get_queue_mapping(skb);
+	struct netdev_queue *txq = netdev_get_tx_queue(ndev, q);
+	struct vbnet_count c = {};
 	struct vbnet_pair *pair;
+	int ret;
 
 	/*
 	 * vbnet_select_queue() picks among the pairs in use, but a packet
@@ -945,24 +1331,46 @@ static netdev_tx_t vbnet_start_xmit(struct sk_buff *skb,
 	}
 	pair = &vbnet->pairs[q];
 
-	if (!netif_carrier_ok(ndev)) {
-		dev_kfree_skb_any(skb);
-		atomic64_inc(&pair->xmit_drops);
+	if (!netif_carrier_ok(ndev))
+		goto drop;
+
+	/* It may wait for the frontend's buffers: let go of what it holds. */
+	if (skb_orphan_frags_rx(skb, GFP_ATOMIC))
+		goto drop;
+	skb_orphan(skb);
+	nf_reset_ct(skb);
+
+	if (!vbnet->atomic) {
+		skb_queue_tail(&pair->txq, skb);
+		if (skb_queue_len(&pair->txq) >= VBNET_BACKLOG)
+			netif_tx_stop_queue(txq);
+		queue_work(vbnet_wq, &pair->rx_work);
 		return NETDEV_TX_OK;
 	}
 
-	/* It may wait for the frontend's buffers: let go of what it holds. */
-	if (skb_orphan_frags_rx(skb, GFP_ATOMIC)) {
-		dev_kfree_skb_any(skb);
-		atomic64_inc(&pair->xmit_drops);
-		return NETDEV_TX_OK;
+	spin_lock(&pair->rx_lock);
+	/* The queue stops while a packet waits: none should be here then. */
+	if (!pair->rx_running || WARN_ON_ONCE(pair->stash || pair->rx.busy)) {
+		spin_unlock(&pair->rx_lock);
+		goto drop;
 	}
-	skb_orphan(skb);
-	nf_reset_ct(skb);
-	skb_queue_tail(&pair->txq, skb);
-	if (skb_queue_len(&pair->txq) >= VBNET_BACKLOG)
-		netif_tx_stop_queue(netdev_get_tx_queue(ndev, q));
-	queue_work(vbnet_wq, &pair->rx_work);
+	ret = vbnet_rx_one(pair, skb, GFP_ATOMIC, &c);
+	if (ret <= 0) {
+		/* Until the frontend kicks, or the transport completes. */
+		if (!ret)
+			pair->stash = skb;
+		netif_tx_stop_queue(txq);
+	}
+	/* Once per batch of the stack, and before the queue waits. */
+	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
+		vbnet_notify(pair->rxvq, &c.notifications);
+	vbnet_stats_add(&pair->to_frontend, &c);
+	spin_unlock(&pair->rx_lock);
+	return NETDEV_TX_OK;
+
+drop:
+	dev_kfree_skb_any(skb);
+	atomic64_inc(&pair->xmit_drops);
 	return NETDEV_TX_OK;
 }
 
@@ -1004,17 +1412,17 @@ static void vbnet_get_stats64(struct net_device *ndev,
 
 		do {
 			start = u64_stats_fetch_begin(&to->syncp);
-			tp = to->packets;
-			tb = to->bytes;
-			te = to->errors;
-			td = to->drops;
+			tp = to->c.packets;
+			tb = to->c.bytes;
+			te = to->c.errors;
+			td = to->c.drops;
 		} while (u64_stats_fetch_retry(&to->syncp, start));
 		do {
 			start = u64_stats_fetch_begin(&from->syncp);
-			rp = from->packets;
-			rb = from->bytes;
-			re = from->errors;
-			rd = from->drops;
+			rp = from->c.packets;
+			rb = from->c.bytes;
+			re = from->c.errors;
+			rd = from->c.drops;
 		} while (u64_stats_fetch_retry(&from->syncp, start));
 
 		stats->tx_packets += tp;
@@ -1060,13 +1468,13 @@ static void vbnet_fill_stats(const struct vbnet_stats *s, u64 kicks,
 
 	do {
 		start = u64_stats_fetch_begin(&s->syncp);
-		data[0] = s->packets;
-		data[1] = s->bytes;
-		data[2] = s->copies;
-		data[3] = s->chains;
-		data[4] = s->notifications;
-		data[6] = s->errors;
-		data[7] = s->drops + drops;
+		data[0] = s->c.packets;
+		data[1] = s->c.bytes;
+		data[2] = s->c.copies;
+		data[3] = s->c.chains;
+		data[4] = s->c.notifications;
+		data[6] = s->c.errors;
+		data[7] = s->c.drops + drops;
 	} while (u64_stats_fetch_retry(&s->syncp, start));
 	data[5] = kicks;
 }
@@ -1140,20 +1548,48 @@ static const struct net_device_ops vbnet_netdev_ops = {
 
 /* --- vhost bus client ----------------------------------------------------- */
 
-/* Stop every worker and wait for it; forget packets in flight. */
+/*
+ * Let the data path use the rings, or stop it: once this returns, no
+ * softirq context uses them, and work items see it when they start.
+ */
+static void vbnet_set_running(struct vbnet *vbnet, bool running)
+{
+	unsigned int i;
+
+	WRITE_ONCE(vbnet->running, running);
+	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
+		struct vbnet_pair *pair = &vbnet->pairs[i];
+
+		spin_lock_bh(&pair->tx_lock);
+		WRITE_ONCE(pair->tx_running, running);
+		spin_unlock_bh(&pair->tx_lock);
+		spin_lock_bh(&pair->rx_lock);
+		WRITE_ONCE(pair->rx_running, running);
+		spin_unlock_bh(&pair->rx_lock);
+	}
+}
+
+/* Stop every context that uses the rings and wait for it; forget packets. */
 static void vbnet_stop_rings(struct vbnet *vbnet)
 {
 	unsigned int i;
 
-	mutex_lock(&vbnet->lock);
-	vbnet->running = false;
-	mutex_unlock(&vbnet->lock);
+	vbnet_set_running(vbnet, false);
 
 	cancel_work_sync(&vbnet->ctrl_work);
 	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
 		cancel_work_sync(&vbnet->pairs[i].rx_work);
 		cancel_work_sync(&vbnet->pairs[i].tx_work);
-		skb_queue_purge(&vbnet->pairs[i].txq);
+	}
+	/* Completions may queue work again: it finds nothing to do. */
+	vhost_xfer_flush(vbnet->vdev);
+	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
+		struct vbnet_pair *pair = &vbnet->pairs[i];
+
+		cancel_work_sync(&pair->rx_work);
+		cancel_work_sync(&pair->tx_work);
+		vbnet_pair_drain(pair, false);
+		skb_queue_purge(&pair->txq);
 	}
 	netif_carrier_off(vbnet->ndev);
 	local_bh_disable();
@@ -1169,18 +1605,20 @@ static int vbnet_event(struct vhost_bus_device *vdev,
 
 	switch (event) {
 	case VHOST_BUS_EVENT_DRIVER_OK:
-		mutex_lock(&vbnet->lock);
-		vbnet->running = true;
-		vbnet->broken = false;
+		WRITE_ONCE(vbnet->broken, false);
 		/* One pair until the frontend asks for more (5.1.6.5.5). */
 		WRITE_ONCE(vbnet->curr_pairs, 1);
-		mutex_unlock(&vbnet->lock);
+		vbnet_set_running(vbnet, true);
 		netif_carrier_on(vbnet->ndev);
 		/* Buffers may have been made available before DRIVER_OK. */
 		queue_work(vbnet_wq, &vbnet->ctrl_work);
 		for (i = 0; i < VBNET_MAX_PAIRS; i++) {
-			queue_work(vbnet_wq, &vbnet->pairs[i].rx_work);
-			queue_work(vbnet_wq, &vbnet->pairs[i].tx_work);
+			if (vbnet->atomic) {
+				vbnet_napi_schedule(&vbnet->pairs[i]);
+			} else {
+				queue_work(vbnet_wq, &vbnet->pairs[i].rx_work);
+				queue_work(vbnet_wq, &vbnet->pairs[i].tx_work);
+			}
 		}
 		break;
 	case VHOST_BUS_EVENT_RESET:
@@ -1201,6 +1639,10 @@ static void vbnet_init_pair(struct vbnet *vbnet, unsigned int index)
 	pair->index = index;
 	pair->rxvq = vbnet->vqs[VBNET_RXQ(index)];
 	pair->txvq = vbnet->vqs[VBNET_TXQ(index)];
+	spin_lock_init(&pair->tx_lock);
+	spin_lock_init(&pair->rx_lock);
+	vbnet_init_xfer(pair, &pair->tx, VHOST_BUS_XFER_READ);
+	vbnet_init_xfer(pair, &pair->rx, VHOST_BUS_XFER_WRITE);
 	INIT_WORK(&pair->rx_work, vbnet_rx_work);
 	INIT_WORK(&pair->tx_work, vbnet_tx_work);
 	skb_queue_head_init(&pair->txq);
@@ -1257,7 +1699,7 @@ static int vbnet_probe(struct vhost_bus_device *vdev)
 	vbnet->ndev = ndev;
 	vbnet->vdev = vdev;
 	vbnet->curr_pairs = 1;
-	mutex_init(&vbnet->lock);
+	vbnet->atomic = vdev->atomic_data_path && !workqueue_data_path;
 	INIT_WORK(&vbnet->ctrl_work, vbnet_ctrl_work);
 	vringh_mmiov_init(&vbnet->ctrl_riov, vbnet->ctrl_rvec,
 			  ARRAY_SIZE(vbnet->ctrl_rvec));
@@ -1268,7 +1710,10 @@ static int vbnet_probe(struct vhost_bus_device *vdev)
 	ndev->netdev_ops = &vbnet_netdev_ops;
 	ndev->ethtool_ops = &vbnet_ethtool_ops;
 	ndev->features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
-			 NETIF_F_HIGHDMA | NETIF_F_TSO | NETIF_F_TSO6;
+			 NETIF_F_TSO | NETIF_F_TSO6;
+	/* Transfers name fragments by their kernel address. */
+	if (!IS_ENABLED(CONFIG_HIGHMEM))
+		ndev->features |= NETIF_F_HIGHDMA;
 	ndev->hw_features = ndev->features;
 	ndev->min_mtu = ETH_MIN_MTU;
 	ndev->max_mtu = VBNET_MAX_MTU;
@@ -1307,8 +1752,9 @@ static int vbnet_probe(struct vhost_bus_device *vdev)
 	if (err)
 		goto err_free;
 
-	netdev_info(ndev, "virtio-net device for %s, frontend MAC %pM\n",
-		    dev_name(&vdev->dev), vbnet->mac);
+	netdev_info(ndev, "virtio-net device for %s, frontend MAC %pM, data path in %s\n",
+		    dev_name(&vdev->dev), vbnet->mac,
+		    vbnet->atomic ? "softirq context" : "work items");
 	return 0;
 
 err_free:

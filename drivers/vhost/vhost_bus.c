@@ -11,6 +11,7 @@
  * device's state out; clients implement the device type.
  */
 
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/export.h>
 #include <linux/idr.h>
@@ -22,6 +23,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vhost_bus.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/virtio_config.h>
 
 /*
@@ -183,6 +186,15 @@ static void vhost_bus_needs_reset(struct vhost_bus_device *vdev)
 	mutex_unlock(&vdev->publish_lock);
 }
 
+/* A broken ring found in atomic context: the status ops may sleep. */
+static void vhost_bus_needs_reset_work(struct work_struct *work)
+{
+	struct vhost_bus_device *vdev =
+		container_of(work, struct vhost_bus_device, needs_reset_work);
+
+	vhost_bus_needs_reset(vdev);
+}
+
 /* What the device offers: the client's bits that management allows. */
 static void vhost_bus_set_offer(struct vhost_bus_device *vdev, u64 features)
 {
@@ -228,6 +240,10 @@ static void vhost_bus_stop_vqs(struct vhost_bus_device *vdev, bool tell_client)
 
 	if (tell_client && vdev->client)
 		vdev->client->event(vdev, VHOST_BUS_EVENT_RESET);
+
+	/* Nothing may still copy into, or report on, the rings. */
+	vhost_xfer_flush(vdev);
+	flush_work(&vdev->needs_reset_work);
 
 	for (i = 0; i < vdev->nvqs; i++) {
 		struct vhost_bus_vq *vq = &vdev->vqs[i];
@@ -573,6 +589,9 @@ void *__vhost_bus_alloc_device(size_t size, struct device *parent,
 	mutex_init(&vdev->lock);
 	mutex_init(&vdev->publish_lock);
 	spin_lock_init(&vdev->vq_lock);
+	atomic_set(&vdev->xfers_in_flight, 0);
+	init_waitqueue_head(&vdev->xfer_wq);
+	INIT_WORK(&vdev->needs_reset_work, vhost_bus_needs_reset_work);
 	device_initialize(&vdev->dev);
 	vdev->dev.bus = &vhost_bus_type;
 	vdev->dev.parent = parent;
@@ -659,6 +678,7 @@ EXPORT_SYMBOL_GPL(vhost_register_device);
 void vhost_unregister_device(struct vhost_bus_device *vdev)
 {
 	device_del(&vdev->dev);
+	cancel_work_sync(&vdev->needs_reset_work);
 	put_device(&vdev->dev);
 }
 EXPORT_SYMBOL_GPL(vhost_unregister_device);
@@ -767,20 +787,150 @@ static int vhost_bus_xfer(struct vhost_bus_device *vdev,
 			  const struct vhost_bus_xfer *xfer)
 {
 	unsigned int i;
+	int ret;
 
-	might_sleep();
+	if (!vdev->atomic_data_path)
+		might_sleep();
 
+	if (!xfer->done || !xfer->nr_segs)
+		return -EINVAL;
 	for (i = 0; i < xfer->nr_segs; i++) {
 		const struct vhost_bus_xfer_seg *seg = &xfer->segs[i];
 
-		if (seg->len && seg->addr + seg->len - 1 < seg->addr)
+		if (!seg->len || seg->addr + seg->len - 1 < seg->addr)
 			return -EINVAL;
 	}
 
 	if (!(READ_ONCE(vdev->status) & VIRTIO_CONFIG_S_DRIVER_OK))
 		return -ENOTCONN;
 
-	return vdev->ops->xfer(vdev, xfer);
+	/*
+	 * Counted before the transport sees it: it may complete on another
+	 * CPU before @xfer returns.
+	 */
+	atomic_inc(&vdev->xfers_in_flight);
+	ret = vdev->ops->xfer(vdev, xfer);
+	if (ret != -EINPROGRESS && atomic_dec_and_test(&vdev->xfers_in_flight))
+		wake_up_all(&vdev->xfer_wq);
+	return ret;
+}
+
+/**
+ * vhost_xfer_submit() - start a copy between local and frontend memory
+ * @vdev: the device
+ * @xfer: the transfer: its direction, its segments (frontend bus
+ *	addresses, as descriptors gave them, and local buffers) and its
+ *	completion callback
+ *
+ * The transport copies the way it can: through a window with the CPU, or
+ * with a DMA engine. It decides whether it completes the copy before this
+ * returns or later, and a client handles both:
+ *
+ * - 0: every segment was copied; @xfer->done is not called.
+ * - -EINPROGRESS: the transport took the transfer. @xfer->done is called
+ *   exactly once with the outcome, maybe before this returns (on another
+ *   CPU); until then @xfer, its segments and their buffers must stay as
+ *   they are.
+ * - any other -errno: the copy failed, maybe in part; @xfer->done is not
+ *   called.
+ *
+ * Several transfers may be in flight at once, and they may complete in any
+ * order: a client that needs an order waits for the completions. A client
+ * waits for its transfers with vhost_xfer_flush() before it forgets their
+ * buffers, at the latest when it handles %VHOST_BUS_EVENT_RESET.
+ *
+ * Context: process context, and may sleep; on a device whose transport
+ * sets &vhost_bus_device.atomic_data_path, any context but a hard
+ * interrupt, and does not sleep.
+ * Return: 0, -EINPROGRESS, -EINVAL for an empty or wrapping segment or a
+ * missing callback, -ENOTCONN if the frontend is not driving the device
+ * (DRIVER_OK is not set), or the transport's error.
+ */
+int vhost_xfer_submit(struct vhost_bus_device *vdev,
+		      const struct vhost_bus_xfer *xfer)
+{
+	return vhost_bus_xfer(vdev, xfer);
+}
+EXPORT_SYMBOL_GPL(vhost_xfer_submit);
+
+/**
+ * vhost_xfer_complete() - a transfer taken asynchronously is over
+ * @vdev: the device the transfer was submitted on
+ * @xfer: the transfer, for which &vhost_bus_config_ops.xfer returned
+ *	-EINPROGRESS
+ * @err: 0 if every segment was copied, or -errno
+ *
+ * Called by the transport, once per such transfer. The submitter's
+ * callback runs before this returns; @xfer may be gone afterwards.
+ *
+ * Context: any but a hard interrupt (a DMA engine's callback, a tasklet,
+ * process context).
+ */
+void vhost_xfer_complete(struct vhost_bus_device *vdev,
+			 const struct vhost_bus_xfer *xfer, int err)
+{
+	xfer->done(xfer, err);
+	if (atomic_dec_and_test(&vdev->xfers_in_flight))
+		wake_up_all(&vdev->xfer_wq);
+}
+EXPORT_SYMBOL_GPL(vhost_xfer_complete);
+
+/**
+ * vhost_xfer_flush() - wait for the transfers in flight
+ * @vdev: the device
+ *
+ * Returns once every transfer that vhost_xfer_submit() left in flight
+ * (-EINPROGRESS) has completed and its callback returned. Transfers
+ * submitted meanwhile are waited for too: stop submitting first.
+ *
+ * Context: process context; may sleep.
+ */
+void vhost_xfer_flush(struct vhost_bus_device *vdev)
+{
+	might_sleep();
+	wait_event(vdev->xfer_wq, !atomic_read(&vdev->xfers_in_flight));
+}
+EXPORT_SYMBOL_GPL(vhost_xfer_flush);
+
+/* vhost_read() and vhost_write() wait for a transfer taken asynchronously. */
+struct vhost_bus_xfer_wait {
+	struct completion done;
+	int err;
+};
+
+static void vhost_bus_xfer_wake(const struct vhost_bus_xfer *xfer, int err)
+{
+	struct vhost_bus_xfer_wait *wait = xfer->priv;
+
+	wait->err = err;
+	complete(&wait->done);
+}
+
+static int vhost_bus_xfer_sync(struct vhost_bus_device *vdev,
+			       enum vhost_bus_xfer_dir dir, u64 addr,
+			       void *buf, size_t len)
+{
+	struct vhost_bus_xfer_seg seg = { .addr = addr, .buf = buf, .len = len };
+	struct vhost_bus_xfer_wait wait;
+	struct vhost_bus_xfer xfer = {
+		.dir = dir,
+		.nr_segs = 1,
+		.segs = &seg,
+		.done = vhost_bus_xfer_wake,
+		.priv = &wait,
+	};
+	int ret;
+
+	might_sleep();
+
+	if (!len)
+		return 0;
+	init_completion(&wait.done);
+	ret = vhost_bus_xfer(vdev, &xfer);
+	if (ret != -EINPROGRESS)
+		return ret;
+	wait_for_completion(&wait.done);
+	return wait.err;
 }
 
 /**
@@ -790,8 +940,9 @@ static int vhost_bus_xfer(struct vhost_bus_device *vdev,
  * @src: the frontend bus address, as a descriptor gave it
  * @len: the number of bytes
  *
- * The transport copies the way it can: through a window with the CPU, or
- * with a DMA engine.
+ * vhost_xfer_submit() for one segment, waiting for the transfer if the
+ * transport completes it asynchronously. The data path of a client in
+ * atomic context uses vhost_xfer_submit() instead.
  *
  * Context: process context; may sleep.
  * Return: 0; -EINVAL if the range wraps; -ENOTCONN if the frontend is not
@@ -800,16 +951,7 @@ static int vhost_bus_xfer(struct vhost_bus_device *vdev,
  */
 int vhost_read(struct vhost_bus_device *vdev, void *dst, u64 src, size_t len)
 {
-	struct vhost_bus_xfer_seg seg = { .addr = src, .buf = dst, .len = len };
-	struct vhost_bus_xfer xfer = {
-		.dir = VHOST_BUS_XFER_READ,
-		.nr_segs = 1,
-		.segs = &seg,
-	};
-
-	if (!len)
-		return 0;
-	return vhost_bus_xfer(vdev, &xfer);
+	return vhost_bus_xfer_sync(vdev, VHOST_BUS_XFER_READ, src, dst, len);
 }
 EXPORT_SYMBOL_GPL(vhost_read);
 
@@ -828,20 +970,8 @@ EXPORT_SYMBOL_GPL(vhost_read);
 int vhost_write(struct vhost_bus_device *vdev, u64 dst, const void *src,
 		size_t len)
 {
-	struct vhost_bus_xfer_seg seg = {
-		.addr = dst,
-		.buf = (void *)src,
-		.len = len,
-	};
-	struct vhost_bus_xfer xfer = {
-		.dir = VHOST_BUS_XFER_WRITE,
-		.nr_segs = 1,
-		.segs = &seg,
-	};
-
-	if (!len)
-		return 0;
-	return vhost_bus_xfer(vdev, &xfer);
+	return vhost_bus_xfer_sync(vdev, VHOST_BUS_XFER_WRITE, dst,
+				   (void *)src, len);
 }
 EXPORT_SYMBOL_GPL(vhost_write);
 
@@ -1026,9 +1156,11 @@ static bool vhost_bus_getrange(struct vringh *vrh, u64 addr,
  * vringh_getdesc_mmio() with the transport's address check. The segments
  * carry frontend bus addresses: move their contents with vhost_read() and
  * vhost_write(). A broken ring (an error with *@head == the ring size) sets
- * NEEDS_RESET.
+ * NEEDS_RESET: at once if @gfp allows sleeping, else from a work item.
  *
- * Context: process context; may sleep.
+ * Context: process context, and may sleep if @gfp allows it; with
+ * GFP_ATOMIC, on a device whose transport sets
+ * &vhost_bus_device.atomic_data_path, also softirq context.
  * Return: 1 with a chain, 0 if there is none, -ENOTCONN if @vq is not
  * ready (*@head is then not set), or vringh_getdesc_mmio()'s error.
  */
@@ -1046,7 +1178,10 @@ int vhost_bus_vq_getdesc(struct vhost_bus_vq *vq, struct vringh_mmiov *riov,
 		dev_warn_ratelimited(&vq->vdev->dev,
 				     "queue %s: broken ring, device needs reset\n",
 				     vq->name);
-		vhost_bus_needs_reset(vq->vdev);
+		if (gfpflags_allow_blocking(gfp))
+			vhost_bus_needs_reset(vq->vdev);
+		else
+			schedule_work(&vq->vdev->needs_reset_work);
 	}
 	return ret;
 }
@@ -1059,10 +1194,13 @@ EXPORT_SYMBOL_GPL(vhost_bus_vq_getdesc);
  * Call it when vringh_need_notify_mmio() says so. Nothing happens for a
  * queue that is not ready.
  *
- * Context: process context; may sleep.
+ * Context: process context, and may sleep; on a device whose transport
+ * sets &vhost_bus_device.atomic_data_path, also softirq context.
  */
 void vhost_bus_vq_notify(struct vhost_bus_vq *vq)
 {
+	if (!vq->vdev->atomic_data_path)
+		might_sleep();
 	if (vhost_bus_vq_ready(vq))
 		vq->vdev->ops->notify(vq);
 }

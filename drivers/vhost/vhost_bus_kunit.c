@@ -44,6 +44,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define MOCK_QUEUE_SIZE		256
 #define MOCK_MEM_SIZE		256
 #define MOCK_RING_NUM		4
+#define MOCK_MAX_PENDING	4
 
 #define FE_ACK		VIRTIO_CONFIG_S_ACKNOWLEDGE
 #define FE_DRIVER	(FE_ACK | VIRTIO_CONFIG_S_DRIVER)
@@ -61,6 +62,7 @@ struct vb_ctx {
 	struct device *parent;
 	char log[256];
 	bool quiet;
+	bool atomic_transport;
 	atomic_t kicks_not_live;
 	unsigned int knob;
 
@@ -91,6 +93,15 @@ struct mock_transport {
 	unsigned int config_changes;
 	unsigned int notifies;
 	unsigned int xfers;
+	unsigned int xfers_atomic;
+
+	/* Transfers taken asynchronously, completed by mock_xfer_finish(). */
+	bool async;
+	unsigned int async_delay_ms;
+	int async_err;
+	const struct vhost_bus_xfer *pending[MOCK_MAX_PENDING];
+	unsigned int nr_pending;
+	struct delayed_work complete_work;
 
 	int create_err;
 	bool ready_at_driver_ok;
@@ -192,13 +203,12 @@ static bool mock_getrange(struct vhost_bus_vq *vq, u64 addr,
 	return true;
 }
 
-static int mock_xfer(struct vhost_bus_device *vdev,
+/* The copy itself, at once or when an asynchronous transfer completes. */
+static int mock_copy(struct mock_transport *mt,
 		     const struct vhost_bus_xfer *xfer)
 {
-	struct mock_transport *mt = to_mock(vdev);
 	unsigned int i;
 
-	mt->xfers++;
 	for (i = 0; i < xfer->nr_segs; i++) {
 		const struct vhost_bus_xfer_seg *seg = &xfer->segs[i];
 
@@ -211,6 +221,53 @@ static int mock_xfer(struct vhost_bus_device *vdev,
 			memcpy(mt->mem + seg->addr, seg->buf, seg->len);
 	}
 	return 0;
+}
+
+static int mock_xfer(struct vhost_bus_device *vdev,
+		     const struct vhost_bus_xfer *xfer)
+{
+	struct mock_transport *mt = to_mock(vdev);
+
+	mt->xfers++;
+	/* What an atomic transport promises the core: it is called so. */
+	if (in_softirq() || irqs_disabled())
+		mt->xfers_atomic++;
+	if (!mt->async)
+		return mock_copy(mt, xfer);
+
+	if (mt->nr_pending == MOCK_MAX_PENDING)
+		return -EBUSY;
+	mt->pending[mt->nr_pending++] = xfer;
+	if (mt->async_delay_ms)
+		schedule_delayed_work(&mt->complete_work,
+				      msecs_to_jiffies(mt->async_delay_ms));
+	return -EINPROGRESS;
+}
+
+/* The transport's completion: copy, or fail, pending transfer @i. */
+static void mock_xfer_finish(struct mock_transport *mt, unsigned int i,
+			     int err)
+{
+	const struct vhost_bus_xfer *xfer = mt->pending[i];
+
+	mt->pending[i] = NULL;
+	if (!err)
+		err = mock_copy(mt, xfer);
+	vhost_xfer_complete(&mt->vdev, xfer, err);
+}
+
+/* A DMA engine: completes everything pending, from a work item. */
+static void mock_complete_work(struct work_struct *work)
+{
+	struct mock_transport *mt = container_of(to_delayed_work(work),
+						 struct mock_transport,
+						 complete_work);
+	unsigned int i;
+
+	for (i = 0; i < mt->nr_pending; i++)
+		if (mt->pending[i])
+			mock_xfer_finish(mt, i, mt->async_err);
+	mt->nr_pending = 0;
 }
 
 static void mock_notify(struct vhost_bus_vq *vq)
@@ -317,6 +374,8 @@ static struct mock_transport *mock_device_alloc(struct kunit *test,
 	mt->vdev.id.vendor = MOCK_VENDOR_ID;
 	mt->vdev.num_queues = MOCK_NUM_QUEUES;
 	mt->vdev.queue_size = MOCK_QUEUE_SIZE;
+	INIT_DELAYED_WORK(&mt->complete_work, mock_complete_work);
+	mt->vdev.atomic_data_path = ctx->atomic_transport;
 	return mt;
 }
 
@@ -357,6 +416,22 @@ static void mock_device_hold(struct kunit *test, struct mock_transport *mt)
 static unsigned int mock_device_refs(struct mock_transport *mt)
 {
 	return kref_read(&mt->vdev.dev.kobj.kref);
+}
+
+/* Queue 0's ring in mock frontend memory, set up at DRIVER_OK. */
+static void mock_rings(struct kunit *test, struct mock_transport *mt)
+{
+	mt->desc = kunit_kzalloc(test, MOCK_RING_NUM * sizeof(*mt->desc),
+				 GFP_KERNEL);
+	mt->avail = kunit_kzalloc(test, struct_size(mt->avail, ring,
+						    MOCK_RING_NUM + 1),
+				  GFP_KERNEL);
+	mt->used = kunit_kzalloc(test, struct_size(mt->used, ring,
+						   MOCK_RING_NUM) + 2,
+				 GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mt->desc);
+	KUNIT_ASSERT_NOT_NULL(test, mt->avail);
+	KUNIT_ASSERT_NOT_NULL(test, mt->used);
 }
 
 /* A transport's doorbell handler: look the queue up and kick, atomically. */
@@ -1162,17 +1237,7 @@ static void vb_broken_ring(struct kunit *test)
 
 	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
 	mt = mock_device_add(test, MOCK_DEVICE_ID);
-	mt->desc = kunit_kzalloc(test, MOCK_RING_NUM * sizeof(*mt->desc),
-				 GFP_KERNEL);
-	mt->avail = kunit_kzalloc(test, struct_size(mt->avail, ring,
-						    MOCK_RING_NUM + 1),
-				  GFP_KERNEL);
-	mt->used = kunit_kzalloc(test, struct_size(mt->used, ring,
-						   MOCK_RING_NUM) + 2,
-				 GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, mt->desc);
-	KUNIT_ASSERT_NOT_NULL(test, mt->avail);
-	KUNIT_ASSERT_NOT_NULL(test, mt->used);
+	mock_rings(test, mt);
 
 	vringh_mmiov_init(&riov, segs, ARRAY_SIZE(segs));
 	KUNIT_EXPECT_EQ(test, vhost_bus_vq_getdesc(ctx->vqs[0], &riov, NULL,
@@ -1259,6 +1324,255 @@ static void vb_read_write(struct kunit *test)
 					 sizeof(out)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vhost_read(&mt->vdev, out, 8, 0), 0);
 	KUNIT_EXPECT_EQ(test, mt->xfers, 3);
+}
+
+/* A transfer and what its completion callback saw. */
+struct vb_xfer_rec {
+	struct vhost_bus_xfer xfer;
+	struct vhost_bus_xfer_seg seg;
+	u8 buf[4];
+	int err;
+	unsigned int calls;
+};
+
+static void vb_xfer_done(const struct vhost_bus_xfer *xfer, int err)
+{
+	struct vb_xfer_rec *rec = xfer->priv;
+
+	rec->err = err;
+	rec->calls++;
+}
+
+static void vb_xfer_prep(struct vb_xfer_rec *rec, enum vhost_bus_xfer_dir dir,
+			 u64 addr, u8 first)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(rec->buf); i++)
+		rec->buf[i] = dir == VHOST_BUS_XFER_WRITE ? first + i : 0;
+	rec->seg.addr = addr;
+	rec->seg.buf = rec->buf;
+	rec->seg.len = sizeof(rec->buf);
+	rec->xfer.dir = dir;
+	rec->xfer.nr_segs = 1;
+	rec->xfer.segs = &rec->seg;
+	rec->xfer.done = vb_xfer_done;
+	rec->xfer.priv = rec;
+}
+
+/* At the end of a test, fail what is still pending: the unregistration waits. */
+static void mock_async_cleanup(void *data)
+{
+	struct mock_transport *mt = data;
+	unsigned int i;
+
+	cancel_delayed_work_sync(&mt->complete_work);
+	for (i = 0; i < mt->nr_pending; i++)
+		if (mt->pending[i])
+			mock_xfer_finish(mt, i, -ECANCELED);
+	mt->nr_pending = 0;
+}
+
+static void mock_async(struct kunit *test, struct mock_transport *mt,
+		       unsigned int delay_ms)
+{
+	mt->async = true;
+	mt->async_delay_ms = delay_ms;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							mock_async_cleanup,
+							mt), 0);
+}
+
+/*
+ * vhost_xfer_submit(): 0 and no callback for a transfer done at once;
+ * -EINPROGRESS and exactly one callback, with the outcome, for one the
+ * transport took; several in flight, completed in any order.
+ */
+static void vb_xfer_async(struct kunit *test)
+{
+	static const u8 w0[] = { 1, 2, 3, 4 }, w1[] = { 5, 6, 7, 8 };
+	static const u8 r2[] = { 9, 10, 11, 12 }, zero[4] = { };
+	struct vhost_bus_xfer_seg empty = { .addr = 8, .buf = NULL };
+	struct vb_xfer_rec *rec;
+	struct mock_transport *mt;
+	struct vhost_bus_xfer bad;
+	unsigned int i;
+
+	/* Buffers the transport may use after a failed assertion. */
+	rec = kunit_kcalloc(test, 4, sizeof(*rec), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	mt = mock_device_add(test, MOCK_DEVICE_ID);
+
+	vb_xfer_prep(&rec[3], VHOST_BUS_XFER_WRITE, 8, 1);
+	KUNIT_EXPECT_EQ(test, vhost_xfer_submit(&mt->vdev, &rec[3].xfer),
+			-ENOTCONN);
+	fe_driver_ok(test, mt, V1);
+
+	/* Synchronous: done when it returns, no callback. */
+	KUNIT_EXPECT_EQ(test, vhost_xfer_submit(&mt->vdev, &rec[3].xfer), 0);
+	KUNIT_EXPECT_MEMEQ(test, mt->mem + 8, w0, sizeof(w0));
+	KUNIT_EXPECT_EQ(test, rec[3].calls, 0);
+	memset(mt->mem + 8, 0, 4);
+
+	mock_async(test, mt, 0);
+	memcpy(mt->mem + 24, r2, sizeof(r2));
+	vb_xfer_prep(&rec[0], VHOST_BUS_XFER_WRITE, 8, 1);
+	vb_xfer_prep(&rec[1], VHOST_BUS_XFER_WRITE, 16, 5);
+	vb_xfer_prep(&rec[2], VHOST_BUS_XFER_READ, 24, 0);
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, vhost_xfer_submit(&mt->vdev,
+							&rec[i].xfer),
+				-EINPROGRESS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mt->vdev.xfers_in_flight), 3);
+	KUNIT_EXPECT_EQ(test, rec[0].calls + rec[1].calls + rec[2].calls, 0);
+	KUNIT_EXPECT_MEMEQ(test, mt->mem + 8, zero, sizeof(zero));
+
+	/* Out of order, one of them failing. */
+	mock_xfer_finish(mt, 1, 0);
+	KUNIT_EXPECT_EQ(test, rec[1].calls, 1);
+	KUNIT_EXPECT_EQ(test, rec[1].err, 0);
+	KUNIT_EXPECT_MEMEQ(test, mt->mem + 16, w1, sizeof(w1));
+	KUNIT_EXPECT_EQ(test, rec[0].calls, 0);
+
+	mock_xfer_finish(mt, 0, -EIO);
+	KUNIT_EXPECT_EQ(test, rec[0].calls, 1);
+	KUNIT_EXPECT_EQ(test, rec[0].err, -EIO);
+	KUNIT_EXPECT_MEMEQ(test, mt->mem + 8, zero, sizeof(zero));
+
+	mock_xfer_finish(mt, 2, 0);
+	mt->nr_pending = 0;
+	KUNIT_EXPECT_EQ(test, rec[2].calls, 1);
+	KUNIT_EXPECT_MEMEQ(test, rec[2].buf, r2, sizeof(r2));
+	KUNIT_EXPECT_EQ(test, atomic_read(&mt->vdev.xfers_in_flight), 0);
+	/* Nothing in flight: returns at once. */
+	vhost_xfer_flush(&mt->vdev);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, rec[i].calls, 1);
+
+	/* The transport's own refusal: no callback, nothing in flight. */
+	mt->nr_pending = MOCK_MAX_PENDING;
+	KUNIT_EXPECT_EQ(test, vhost_xfer_submit(&mt->vdev, &rec[3].xfer),
+			-EBUSY);
+	mt->nr_pending = 0;
+	KUNIT_EXPECT_EQ(test, rec[3].calls, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mt->vdev.xfers_in_flight), 0);
+
+	/* Never reach the transport: no callback, an empty segment. */
+	bad = rec[3].xfer;
+	bad.done = NULL;
+	KUNIT_EXPECT_EQ(test, vhost_xfer_submit(&mt->vdev, &bad), -EINVAL);
+	bad = rec[3].xfer;
+	bad.segs = &empty;
+	KUNIT_EXPECT_EQ(test, vhost_xfer_submit(&mt->vdev, &bad), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mt->xfers, 5);
+}
+
+/*
+ * On an asynchronous transport, vhost_read() and vhost_write() wait for the
+ * completion and return its outcome, and a reset waits for the transfers
+ * in flight before the rings go away.
+ */
+static void vb_xfer_async_wait(struct kunit *test)
+{
+	static const u8 in[] = { 1, 2, 3, 4 };
+	struct vb_xfer_rec *rec;
+	struct mock_transport *mt;
+	u8 out[4] = { };
+
+	rec = kunit_kzalloc(test, sizeof(*rec), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	mt = mock_device_add(test, MOCK_DEVICE_ID);
+	fe_driver_ok(test, mt, V1);
+	mock_async(test, mt, 20);
+
+	KUNIT_EXPECT_EQ(test, vhost_write(&mt->vdev, 8, in, sizeof(in)), 0);
+	KUNIT_EXPECT_MEMEQ(test, mt->mem + 8, in, sizeof(in));
+	KUNIT_EXPECT_EQ(test, vhost_read(&mt->vdev, out, 8, sizeof(out)), 0);
+	KUNIT_EXPECT_MEMEQ(test, out, in, sizeof(in));
+
+	mt->async_err = -EIO;
+	KUNIT_EXPECT_EQ(test, vhost_read(&mt->vdev, out, 8, sizeof(out)),
+			-EIO);
+	mt->async_err = 0;
+
+	/* The frontend resets while a transfer is in flight. */
+	vb_xfer_prep(rec, VHOST_BUS_XFER_WRITE, 16, 5);
+	KUNIT_ASSERT_EQ(test, vhost_xfer_submit(&mt->vdev, &rec->xfer),
+			-EINPROGRESS);
+	KUNIT_EXPECT_EQ(test, rec->calls, 0);
+	KUNIT_EXPECT_EQ(test, fe(mt, 0), 0);
+	KUNIT_EXPECT_EQ(test, rec->calls, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mt->vdev.xfers_in_flight), 0);
+	KUNIT_EXPECT_EQ(test, mt->xfers, 4);
+}
+
+/*
+ * An atomic transport is called with bottom halves disabled, as from NAPI:
+ * transfers, both kinds of completion, notifications, and a broken ring,
+ * whose NEEDS_RESET is set from process context afterwards.
+ */
+static void vb_xfer_atomic(struct kunit *test)
+{
+	struct vb_ctx *ctx = test->priv;
+	struct vringh_mmiovec segs[2];
+	struct vringh_mmiov riov;
+	struct vb_xfer_rec *rec;
+	struct mock_transport *mt;
+	u16 head;
+	int ret;
+
+	rec = kunit_kcalloc(test, 2, sizeof(*rec), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rec);
+	ctx->atomic_transport = true;
+	mock_client_add(test, MOCK_CLIENT, mock_client_ids);
+	mt = mock_device_add(test, MOCK_DEVICE_ID);
+	KUNIT_EXPECT_TRUE(test, mt->vdev.atomic_data_path);
+	mock_rings(test, mt);
+	fe_driver_ok(test, mt, V1);
+
+	vb_xfer_prep(&rec[0], VHOST_BUS_XFER_WRITE, 8, 1);
+	local_bh_disable();
+	ret = vhost_xfer_submit(&mt->vdev, &rec[0].xfer);
+	vhost_bus_vq_notify(ctx->vqs[0]);
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, rec[0].calls, 0);
+	KUNIT_EXPECT_EQ(test, mt->xfers_atomic, 1);
+	KUNIT_EXPECT_EQ(test, mt->notifies, 1);
+
+	/* Submitted and completed in softirq-like context. */
+	mock_async(test, mt, 0);
+	vb_xfer_prep(&rec[1], VHOST_BUS_XFER_READ, 8, 0);
+	local_bh_disable();
+	ret = vhost_xfer_submit(&mt->vdev, &rec[1].xfer);
+	if (ret == -EINPROGRESS) {
+		mock_xfer_finish(mt, 0, 0);
+		mt->nr_pending = 0;
+	}
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, ret, -EINPROGRESS);
+	KUNIT_EXPECT_EQ(test, rec[1].calls, 1);
+	KUNIT_EXPECT_MEMEQ(test, rec[1].buf, rec[0].buf, sizeof(rec[0].buf));
+	KUNIT_EXPECT_EQ(test, mt->xfers_atomic, 2);
+
+	if (IS_ENABLED(CONFIG_UML))
+		kunit_skip(test, "needs real I/O accessors");
+
+	/* An avail index more than a ring ahead, found in atomic context. */
+	vringh_mmiov_init(&riov, segs, ARRAY_SIZE(segs));
+	mt->avail->idx = __cpu_to_virtio16(true, MOCK_RING_NUM + 1);
+	local_bh_disable();
+	ret = vhost_bus_vq_getdesc(ctx->vqs[0], &riov, NULL, &head,
+				   GFP_ATOMIC);
+	local_bh_enable();
+	KUNIT_EXPECT_LT(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, head, MOCK_RING_NUM);
+	flush_work(&mt->vdev.needs_reset_work);
+	KUNIT_EXPECT_EQ(test, mt->status, FE_DRIVER_OK | NEEDS_RESET);
+	KUNIT_EXPECT_EQ(test, mt->config_changes, 1);
+	vringh_mmiov_cleanup(&riov);
 }
 
 /* Queue creation checks its arguments and the device state. */
@@ -1684,6 +1998,9 @@ static struct kunit_case vhost_bus_cases[] = {
 	KUNIT_CASE(vb_broken_ring),
 	KUNIT_CASE(vb_config_generation),
 	KUNIT_CASE(vb_read_write),
+	KUNIT_CASE(vb_xfer_async),
+	KUNIT_CASE(vb_xfer_async_wait),
+	KUNIT_CASE(vb_xfer_atomic),
 	KUNIT_CASE(vb_create_vqs_rules),
 	KUNIT_CASE(vb_register_invalid),
 	KUNIT_CASE(vb_bind_refs),

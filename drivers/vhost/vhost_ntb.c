@@ -759,6 +759,7 @@ static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	vntb->vdev.queue_size = VHOST_NTB_QUEUE_SIZE;
 	vntb->vdev.transport_features = BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |
 					BIT_ULL(VIRTIO_F_ORDER_PLATFORM);
+	vntb->vdev.atomic_data_path = true;
 
 	/* Events may use the device as soon as the context is set. */
 	err = vhost_register_device(&vntb->vdev);

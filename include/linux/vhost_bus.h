@@ -16,12 +16,15 @@
 #ifndef _LINUX_VHOST_BUS_H
 #define _LINUX_VHOST_BUS_H
 
+#include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/mod_devicetable.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/vringh.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 struct vhost_bus_device;
 struct vhost_bus_driver;
@@ -36,8 +39,9 @@ struct vhost_bus_vq;
  * typedef vhost_bus_vq_callback_t - called when the frontend kicks a queue
  * @vq: the virtqueue the frontend made buffers available on
  *
- * Called in atomic context, with interrupts disabled: queue work and
- * return.
+ * Called in atomic context, with interrupts disabled: queue work, or
+ * schedule NAPI on a device whose transport sets
+ * &vhost_bus_device.atomic_data_path, and return.
  */
 typedef void vhost_bus_vq_callback_t(struct vhost_bus_vq *vq);
 
@@ -110,21 +114,44 @@ struct vhost_bus_xfer_seg {
 	size_t len;
 };
 
+struct vhost_bus_xfer;
+
+/**
+ * typedef vhost_bus_xfer_done_t - a transfer taken asynchronously is over
+ * @xfer: the transfer, as it was submitted
+ * @err: 0 if every segment was copied, or -errno (what the segments'
+ *	buffers hold is then undefined)
+ *
+ * Called once for each vhost_xfer_submit() that returned -EINPROGRESS,
+ * when the transport calls vhost_xfer_complete(): in process or softirq
+ * context, never in hard interrupt context, and perhaps before
+ * vhost_xfer_submit() returned, on another CPU. It must not sleep. The
+ * transfer, its segments and its buffers are the submitter's again.
+ */
+typedef void vhost_bus_xfer_done_t(const struct vhost_bus_xfer *xfer,
+				   int err);
+
 /**
  * struct vhost_bus_xfer - a copy between local and frontend memory
  * @dir: the direction of every segment.
  * @nr_segs: the number of entries in @segs, at least 1.
  * @segs: the segments, none of them empty, none wrapping the address space.
+ * @done: called when a transfer the transport took asynchronously is over;
+ *	mandatory for vhost_xfer_submit().
+ * @priv: the submitter's, for @done.
  *
  * This is what a transport's &vhost_bus_config_ops.xfer moves, whether the
- * copy came from vhost_read(), vhost_write() or, later, a batched or
- * asynchronous variant: those add fields here and callers, not transports,
- * change.
+ * copy came from vhost_read(), vhost_write() or vhost_xfer_submit(). A
+ * transfer, its segments and the buffers they name belong to the transport
+ * from submission until it is over: when the submission returned anything
+ * but -EINPROGRESS, or when @done was called.
  */
 struct vhost_bus_xfer {
 	enum vhost_bus_xfer_dir dir;
 	unsigned int nr_segs;
 	const struct vhost_bus_xfer_seg *segs;
+	vhost_bus_xfer_done_t *done;
+	void *priv;
 };
 
 /**
@@ -149,10 +176,18 @@ struct vhost_bus_xfer {
  * @getrange: check a buffer address found in the ring of @vq and give its
  *	range and translation, as vringh_getdesc_mmio() documents. Data path:
  *	any context, must not sleep.
- * @xfer: copy between local memory and frontend memory; all or nothing.
- *	Returns 0 or -errno. Data path: process context, may sleep.
+ * @xfer: copy between local memory and frontend memory. Either copy
+ *	every segment and return 0, fail and return -errno, or take the
+ *	transfer and return -EINPROGRESS, to call vhost_xfer_complete() for
+ *	it later (once, from any context but a hard interrupt, and never
+ *	from within @xfer). Several transfers of a device may be in flight,
+ *	and they may complete in any order. The transport chooses, transfer
+ *	by transfer: a CPU copy through a window completes at once, a DMA
+ *	engine completes later. Data path: may sleep unless
+ *	&vhost_bus_device.atomic_data_path is set.
  * @notify: tell the frontend it has used buffers on @vq (an interrupt).
- *	Data path: process context, may sleep.
+ *	Data path: may sleep unless &vhost_bus_device.atomic_data_path is
+ *	set.
  * @set_features: publish the feature bits the device offers. Called with
  *	&vhost_bus_device.lock held.
  * @get_features: return the feature bits the frontend wrote, when it sets
@@ -176,8 +211,9 @@ struct vhost_bus_xfer {
  *	already stopped; undo @enable. The other ops still work. Called
  *	without locks.
  *
- * All ops but @getrange may sleep. The core calls the ops marked "data
- * path" without its locks, on behalf of a client; the others are
+ * All ops but @getrange may sleep, and @xfer and @notify too unless the
+ * transport says otherwise. The core calls the ops marked "data path"
+ * without its locks, on behalf of a client; the others are
  * serialised by the locks named. An op must not call back into the core's
  * control functions (vhost_bus_frontend_set_status(), vhost_create_vqs(),
  * ...), and a transport must not hold a lock that its ops take when it
@@ -214,6 +250,12 @@ struct vhost_bus_config_ops {
  *	registration; a device id of 0 leaves the choice to management
  *	(configfs), and no client binds until it is made.
  * @ops: the transport's operations, set before registration.
+ * @atomic_data_path: set by the transport before registration if its
+ *	&vhost_bus_config_ops.xfer and &vhost_bus_config_ops.notify never
+ *	sleep and may be called in softirq context (bottom halves disabled):
+ *	clients may then run their data path from NAPI or ndo_start_xmit.
+ *	Whether a transfer completes at once or asynchronously is another
+ *	matter, decided by each call of &vhost_bus_config_ops.xfer.
  * @transport_features: feature bits the transport always offers and the
  *	frontend must accept (VIRTIO_F_ACCESS_PLATFORM, for instance); set
  *	before registration. VIRTIO_F_VERSION_1 is always offered and
@@ -249,11 +291,18 @@ struct vhost_bus_config_ops {
  *	@publish_lock, read with vhost_config_generation().
  * @vqs: the virtqueues, from vhost_create_vqs(). Protected by @lock.
  * @nvqs: the number of entries in @vqs. Protected by @lock.
+ * @xfers_in_flight: transfers the transport took asynchronously and did
+ *	not complete yet.
+ * @xfer_wq: where vhost_xfer_flush() waits for @xfers_in_flight to drop
+ *	to 0.
+ * @needs_reset_work: sets NEEDS_RESET for a broken ring found in atomic
+ *	context.
  */
 struct vhost_bus_device {
 	struct device dev;
 	struct vhost_bus_device_id id;
 	const struct vhost_bus_config_ops *ops;
+	bool atomic_data_path;
 	u64 transport_features;
 	unsigned int num_queues;
 	unsigned int queue_size;
@@ -269,6 +318,9 @@ struct vhost_bus_device {
 	u32 config_generation;
 	struct vhost_bus_vq *vqs;
 	unsigned int nvqs;
+	atomic_t xfers_in_flight;
+	wait_queue_head_t xfer_wq;
+	struct work_struct needs_reset_work;
 };
 
 #define to_vhost_bus_device(d) \
@@ -391,6 +443,9 @@ void vhost_del_vqs(struct vhost_bus_device *vdev);
 int vhost_read(struct vhost_bus_device *vdev, void *dst, u64 src, size_t len);
 int vhost_write(struct vhost_bus_device *vdev, u64 dst, const void *src,
 		size_t len);
+int vhost_xfer_submit(struct vhost_bus_device *vdev,
+		      const struct vhost_bus_xfer *xfer);
+void vhost_xfer_flush(struct vhost_bus_device *vdev);
 
 int vhost_set_features(struct vhost_bus_device *vdev, u64 features);
 u64 vhost_get_features(const struct vhost_bus_device *vdev);
@@ -507,6 +562,8 @@ int vhost_register_device(struct vhost_bus_device *vdev);
 void vhost_unregister_device(struct vhost_bus_device *vdev);
 int vhost_bus_frontend_set_status(struct vhost_bus_device *vdev, u8 status);
 void vhost_bus_frontend_kick(struct vhost_bus_vq *vq);
+void vhost_xfer_complete(struct vhost_bus_device *vdev,
+			 const struct vhost_bus_xfer *xfer, int err);
 
 /* Management */
 int vhost_bus_set_id(struct vhost_bus_device *vdev,

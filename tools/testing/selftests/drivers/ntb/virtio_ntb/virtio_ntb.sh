@@ -464,7 +464,7 @@ ring_tests() {
 }
 
 data_tests() {
-	local q0 q1 vdir
+	local q0 q1 vdir wq mark
 
 	ip netns add "$ns_a"
 	ip netns add "$ns_b"
@@ -543,6 +543,29 @@ data_tests() {
 	stop_traffic
 	mod_load vhost_bus_net
 	recovers "vhost_bus_net reload"
+
+	# The data path of a transport whose copies may sleep: work items.
+	# vhost_ntb's may not, so its softirq data path ran so far.
+	wq="vhost_bus_net workqueue_data_path=1"
+	background_traffic
+	mod_unload vhost_bus_net
+	stop_traffic
+	mark=$(log_mark)
+	mod_load vhost_bus_net workqueue_data_path=1
+	recovers "$wq"
+	check "$wq: the data path runs in work items" \
+		logged "$mark" "data path in work items"
+	check "$wq: 16 MiB backend to frontend arrive intact" \
+		test "$(transfer "$tmp/data" "$ns_b" "$ns_a" $addr_a)" = "$sum"
+	iperf "$wq: iperf3 TCP, backend to frontend, ${iperf_time} s" -R
+	background_traffic
+	mod_unload vhost_bus_net
+	stop_traffic
+	mark=$(log_mark)
+	mod_load vhost_bus_net
+	recovers "vhost_bus_net reload, softirq data path"
+	check "the data path runs in softirq context again" \
+		logged "$mark" "data path in softirq context"
 
 	# The backend's NTB device goes away under traffic with the client
 	# bound; the configfs directory outlives it, and holds vhost_ntb.
