@@ -6,6 +6,7 @@
 #                     the series, build the test kernel and boot it (demo)
 #   make check        run every test; ends with "N passed, N failed"
 #   make bench        measure the transports side by side in one guest
+#   make randconfig-check  a seeded sweep of the series' options (SEED=, COUNT=)
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
 #   make import       bring commits made in out/linux back into this tree
@@ -20,7 +21,8 @@ export KERNEL_SRC
 HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
-.PHONY: all deps base kernel-tree kernel demo check bench series import clean distclean
+.PHONY: all deps base kernel-tree kernel demo check bench randconfig-check \
+	series import clean distclean
 
 all: demo
 
@@ -44,6 +46,9 @@ check: kernel
 
 bench: kernel
 	@$(HARNESS)/bench/run $(OUT)
+
+randconfig-check: kernel-tree
+	@$(HARNESS)/randconfig $(OUT) $(or $(SEED),1) $(or $(COUNT),8)
 
 series: kernel-tree
 	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
