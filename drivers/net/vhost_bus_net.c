@@ -498,8 +498,13 @@ static int vbnet_getdesc(struct vbnet *vbnet, struct vhost_bus_vq *vq,
 
 static void vbnet_notify(struct vhost_bus_vq *vq, u64 *notes)
 {
-	/* A queue the frontend did not enable has no ring. */
-	if (vhost_bus_vq_ready(vq) && vringh_need_notify_mmio(&vq->vrh) > 0) {
+	/*
+	 * A queue the frontend did not enable has no ring, and with nothing
+	 * completed since the last time, the frontend's used event need not
+	 * be read.
+	 */
+	if (vhost_bus_vq_ready(vq) && vq->vrh.completed &&
+	    vringh_need_notify_mmio(&vq->vrh) > 0) {
 		vhost_bus_vq_notify(vq);
 		(*notes)++;
 	}
