@@ -191,6 +191,8 @@ struct vbnet_xfer {
  * @tx: the transfer of a packet from @txvq.
  * @riov: the readable segments of a chain of @txvq.
  * @rvec: the first segments of @riov.
+ * @tx_used: chains of @txvq done with, published once per batch.
+ * @tx_nused: the entries in @tx_used.
  * @rx_lock: with an atomic data path, held while @rxvq's ring is used;
  *	protects @rx_running, @rx and @stash.
  * @rx_running: the frontend drives the device: @rxvq may be used.
@@ -225,6 +227,8 @@ struct vbnet_pair {
 	struct vbnet_xfer tx;
 	struct vringh_mmiov riov;
 	struct vringh_mmiovec rvec[VBNET_IOV];
+	struct vring_used_elem tx_used[VBNET_BATCH];
+	unsigned int tx_nused;
 
 	spinlock_t rx_lock;		/* @rxvq, @rx_running, @rx, @stash */
 	bool rx_running;
@@ -494,8 +498,13 @@ static int vbnet_getdesc(struct vbnet *vbnet, struct vhost_bus_vq *vq,
 
 static void vbnet_notify(struct vhost_bus_vq *vq, u64 *notes)
 {
-	/* A queue the frontend did not enable has no ring. */
-	if (vhost_bus_vq_ready(vq) && vringh_need_notify_mmio(&vq->vrh) > 0) {
+	/*
+	 * A queue the frontend did not enable has no ring, and with nothing
+	 * completed since the last time, the frontend's used event need not
+	 * be read.
+	 */
+	if (vhost_bus_vq_ready(vq) && vq->vrh.completed &&
+	    vringh_need_notify_mmio(&vq->vrh) > 0) {
 		vhost_bus_vq_notify(vq);
 		(*notes)++;
 	}
@@ -588,6 +597,26 @@ static int vbnet_tx_prepare(struct vbnet_pair *pair, size_t len, gfp_t gfp)
 	return 0;
 }
 
+/* Publish the chains of the frontend's transmit queue done with. */
+static void vbnet_tx_flush(struct vbnet_pair *pair)
+{
+	if (pair->tx_nused)
+		vringh_complete_multi_mmio(&pair->txvq->vrh, pair->tx_used,
+					   pair->tx_nused);
+	pair->tx_nused = 0;
+}
+
+/* A chain of the transmit queue is done with: publish it with its batch. */
+static void vbnet_tx_complete(struct vbnet_pair *pair, u16 head)
+{
+	struct vringh *vrh = &pair->txvq->vrh;
+
+	pair->tx_used[pair->tx_nused].id = cpu_to_vringh32(vrh, head);
+	pair->tx_used[pair->tx_nused].len = 0;
+	if (++pair->tx_nused == ARRAY_SIZE(pair->tx_used))
+		vbnet_tx_flush(pair);
+}
+
 /*
  * The transfer of a chain from the frontend is over: complete the chain
  * and make its packet ready for the stack. Returns the skb, NULL if the
@@ -610,7 +639,7 @@ static struct sk_buff *vbnet_tx_finish(struct vbnet_pair *pair,
 		kfree_skb(skb);
 		return ERR_PTR(-ENOTCONN);
 	}
-	vringh_complete_mmio(&vq->vrh, x->head, 0);
+	vbnet_tx_complete(pair, x->head);
 	if (err)
 		goto err_free;
 	c->copies += x->xfer.nr_segs;
@@ -689,7 +718,7 @@ static int vbnet_tx_one(struct vbnet_pair *pair, gfp_t gfp,
 	return 1;
 
 complete:
-	vringh_complete_mmio(&vq->vrh, x->head, 0);
+	vbnet_tx_complete(pair, x->head);
 	return 1;
 }
 
@@ -732,6 +761,7 @@ static int vbnet_tx_napi(struct vbnet_pair *pair, int budget)
 	}
 
 out_notify:
+	vbnet_tx_flush(pair);
 	vbnet_notify(pair->txvq, &c.notifications);
 	vbnet_stats_add(&pair->from_frontend, &c);
 out_unlock:
@@ -780,6 +810,7 @@ static void vbnet_tx_work(struct work_struct *work)
 		queue_work(vbnet_wq, &pair->tx_work);
 
 out_notify:
+	vbnet_tx_flush(pair);
 	vbnet_notify(pair->txvq, &c.notifications);
 	/* Run NET_RX now, not at the next interrupt. */
 	if (c.packets)
@@ -1247,6 +1278,7 @@ static void vbnet_pair_drain(struct vbnet_pair *pair, bool keep_rings)
 	if (pair->rx.busy) {
 		if (keep_rings && pair->rx_running) {
 			vbnet_rx_finish(pair, &c);
+			vbnet_notify(pair->rxvq, &c.notifications);
 		} else {
 			dev_kfree_skb_any(pair->rx.skb);
 			pair->rx.skb = NULL;

@@ -863,8 +863,8 @@ EXPORT_SYMBOL_GPL(vhost_xfer_submit);
  * Called by the transport, once per such transfer. The submitter's
  * callback runs before this returns; @xfer may be gone afterwards.
  *
- * Context: any but a hard interrupt (a DMA engine's callback, a tasklet,
- * process context).
+ * Context: process or softirq context (a DMA engine's callback, a
+ * tasklet), with interrupts enabled; not a hard interrupt.
  */
 void vhost_xfer_complete(struct vhost_bus_device *vdev,
 			 const struct vhost_bus_xfer *xfer, int err)

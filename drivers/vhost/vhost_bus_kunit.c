@@ -1360,7 +1360,7 @@ static void vb_xfer_prep(struct vb_xfer_rec *rec, enum vhost_bus_xfer_dir dir,
 	rec->xfer.priv = rec;
 }
 
-/* At the end of a test, fail what is still pending: the unregistration waits. */
+/* At the end of a test, fail what is pending: unregistration waits for it. */
 static void mock_async_cleanup(void *data)
 {
 	struct mock_transport *mt = data;

@@ -124,8 +124,8 @@ struct vhost_bus_xfer;
  *
  * Called once for each vhost_xfer_submit() that returned -EINPROGRESS,
  * when the transport calls vhost_xfer_complete(): in process or softirq
- * context, never in hard interrupt context, and perhaps before
- * vhost_xfer_submit() returned, on another CPU. It must not sleep. The
+ * context with interrupts enabled, never in a hard interrupt, perhaps
+ * before vhost_xfer_submit() returned, on another CPU. It must not sleep. The
  * transfer, its segments and its buffers are the submitter's again.
  */
 typedef void vhost_bus_xfer_done_t(const struct vhost_bus_xfer *xfer,
@@ -179,11 +179,11 @@ struct vhost_bus_xfer {
  * @xfer: copy between local memory and frontend memory. Either copy
  *	every segment and return 0, fail and return -errno, or take the
  *	transfer and return -EINPROGRESS, to call vhost_xfer_complete() for
- *	it later (once, from any context but a hard interrupt, and never
- *	from within @xfer). Several transfers of a device may be in flight,
- *	and they may complete in any order. The transport chooses, transfer
- *	by transfer: a CPU copy through a window completes at once, a DMA
- *	engine completes later. Data path: may sleep unless
+ *	it later (once, in process or softirq context with interrupts
+ *	enabled, and never from within @xfer). Several transfers of a
+ *	device may be in flight, and they may complete in any order. The
+ *	transport chooses, transfer by transfer: a CPU copy through a window
+ *	completes at once, a DMA engine completes later. Data path: may sleep unless
  *	&vhost_bus_device.atomic_data_path is set.
  * @notify: tell the frontend it has used buffers on @vq (an interrupt).
  *	Data path: may sleep unless &vhost_bus_device.atomic_data_path is

@@ -5,7 +5,9 @@
 # the stock virtio-net on side 0, vhost_ntb and vhost_bus_net on side 1,
 # bound through the vhost bus configfs interface, the two network devices
 # in two network namespaces. Checks ping, iperf3 TCP in both directions,
-# and transfers in both directions checked with SHA-256.
+# and transfers in both directions checked with SHA-256, on both data
+# paths of vhost_bus_net (softirq context, and work items with
+# workqueue_data_path=1).
 #
 # First, ntb_tool on side 1 plays a hostile or dead backend against
 # virtio_ntb: a device block beyond the protocol's limits, a window that
