@@ -6,6 +6,7 @@
 #                     the series, build the test kernel and boot it (demo)
 #   make check        run every test; ends with "N passed, N failed"
 #   make bench        measure the transports side by side in one guest
+#   make shell        an interactive shell in the test kernel (QEMU)
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
 #   make import       bring commits made in out/linux back into this tree
@@ -20,7 +21,7 @@ export KERNEL_SRC
 HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
-.PHONY: all deps base kernel-tree kernel demo check bench series import clean distclean
+.PHONY: all deps base kernel-tree kernel demo check bench shell series import clean distclean
 
 all: demo
 
@@ -44,6 +45,9 @@ check: kernel
 
 bench: kernel
 	@$(HARNESS)/bench/run $(OUT)
+
+shell: kernel
+	@$(HARNESS)/shell $(OUT)
 
 series: kernel-tree
 	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
