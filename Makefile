@@ -7,6 +7,7 @@
 #   make check        run every test; ends with "N passed, N failed"
 #   make bench        measure the transports side by side in one guest
 #   make shell        an interactive shell in the test kernel (QEMU)
+#   make bisect-check every patch of the series builds (x86 test config)
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
 #   make import       bring commits made in out/linux back into this tree
@@ -21,7 +22,7 @@ export KERNEL_SRC
 HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
-.PHONY: all deps base kernel-tree kernel demo check bench shell series import clean distclean
+.PHONY: all deps base kernel-tree kernel demo check bench shell bisect-check series import clean distclean
 
 all: demo
 
@@ -49,6 +50,9 @@ bench: kernel
 shell: kernel
 	@$(HARNESS)/shell $(OUT)
 
+bisect-check: kernel
+	@$(HARNESS)/bisect-check $(OUT)
+
 series: kernel-tree
 	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
 
@@ -56,7 +60,9 @@ import:
 	@$(SERIES_PY) import --kernel $(OUT)/linux
 
 clean:
-	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench
+	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench \
+		$(OUT)/arm64 $(OUT)/bisect
+	-git -C $(OUT)/linux worktree prune 2>/dev/null
 
 distclean:
 	rm -rf $(OUT)

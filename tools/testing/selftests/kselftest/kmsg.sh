@@ -89,5 +89,8 @@ kmsg_stop() {
 	[ -n "$kmsg_fd" ] && exec {kmsg_fd}<&-
 	[ -n "$kmsg_nap" ] && exec {kmsg_nap}<&-
 	[ -n "$kmsg_dir" ] && rm -rf "$kmsg_dir"
-	kmsg_pid= kmsg_fd= kmsg_nap= kmsg_dir=
+	kmsg_pid=
+	kmsg_fd=
+	kmsg_nap=
+	kmsg_dir=
 }
