@@ -6,6 +6,8 @@
 #                     the series, build the test kernel and boot it (demo)
 #   make check        run every test; ends with "N passed, N failed"
 #   make bench        measure the transports side by side in one guest
+#   make shell        an interactive shell in the test kernel (QEMU)
+#   make bisect-check every patch of the series builds (x86 test config)
 #   make randconfig-check  a seeded sweep of the series' options (SEED=, COUNT=)
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
@@ -21,8 +23,8 @@ export KERNEL_SRC
 HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
-.PHONY: all deps base kernel-tree kernel demo check bench randconfig-check \
-	series import clean distclean
+.PHONY: all deps base kernel-tree kernel demo check bench shell bisect-check \
+	randconfig-check series import clean distclean
 
 all: demo
 
@@ -47,6 +49,12 @@ check: kernel
 bench: kernel
 	@$(HARNESS)/bench/run $(OUT)
 
+shell: kernel
+	@$(HARNESS)/shell $(OUT)
+
+bisect-check: kernel
+	@$(HARNESS)/bisect-check $(OUT)
+
 randconfig-check: kernel-tree
 	@$(HARNESS)/randconfig $(OUT) $(or $(SEED),1) $(or $(COUNT),8)
 
@@ -57,7 +65,9 @@ import:
 	@$(SERIES_PY) import --kernel $(OUT)/linux
 
 clean:
-	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench
+	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench \
+		$(OUT)/arm64 $(OUT)/bisect
+	-git -C $(OUT)/linux worktree prune 2>/dev/null
 
 distclean:
 	rm -rf $(OUT)

@@ -57,24 +57,15 @@ if_b=none
 num=0
 failed=0
 
-splat_re='BUG:|WARNING:|UBSAN:|KASAN:|Oops|Call Trace:|general protection'
-splat_re+='|possible (recursive|circular) locking|inconsistent lock state'
-splat_re+='|blocked for more than'
-splats_seen=0
+# The kernel log checks (kmsg_start, kmsg_check), shared with the other
+# driver selftests.
+source "$(dirname "$0")/../../../kselftest/kmsg.sh"
 
-splats() {
-	dmesg | grep -cE "$splat_re"
-}
-
-# new_splats: print what the kernel logged since the last call, if it is a
-# splat; false then.
+# new_splats: print what the kernel reported since the last call, if it
+# reported a bug; false then.
 new_splats() {
-	local n
-
-	n=$(splats)
-	[ "$n" -gt "$splats_seen" ] || { splats_seen=$n; return 0; }
-	dmesg | grep -E "$splat_re" | tail -n $((n - splats_seen)) | sed 's/^/# /'
-	splats_seen=$n
+	kmsg_check && return
+	sed 's/^/# /' "$KMSG_REPORT"
 	return 1
 }
 
@@ -157,6 +148,7 @@ cleanup() {
 	[ -n "$vdev" ] && rmdir "$configfs/vhost/$dev_b" 2>/dev/null
 	mod_unload $modules
 	[ -n "$tmp" ] && rm -rf "$tmp"
+	kmsg_stop
 }
 
 # The vhost bus device vhost_ntb registered on side 1.
@@ -769,7 +761,10 @@ echo "# pair0: frontend $dev_a, backend $dev_b"
 
 tmp=$(mktemp -d)
 trap cleanup EXIT
-splats_seen=$(splats)
+if ! kmsg_start; then
+	echo "# cannot follow the kernel log (/dev/kmsg)"
+	exit $ksft_skip
+fi
 
 # The NTB bus binds any client to every device: nothing else may be loaded.
 mod_unload $clients $modules

@@ -33,70 +33,19 @@ N_MSIX=64
 # settings (256-byte buffer alignment); DRA74x gets its defaults.
 declare -A DEVICE_ID=([permissive]=0xb500 [j7200]=0xb00f)
 
-# What the kernel prints when it finds a bug in itself (a bash regex)
-SPLAT='(^|[^A-Z_])BUG[: ]|WARNING:|Oops|KASAN|UBSAN|DEBUG_LOCKS_WARN'
-SPLAT+='|general protection fault|INFO: |blocked for more than|Kernel panic'
-
 num=0
 failed=0
 tmp=$(mktemp -d)
 fn_made=()
-kmsg_pid=
-kmsg_marks=0
 
-# The kernel log is copied to $tmp/kmsg as it comes, by a reader of
-# /dev/kmsg, so that no message is lost to a wrapping buffer, and read
-# back through fd 8 as it grows. Reading it takes no fork: fd 9, a FIFO
-# nothing writes to, times the waits.
-kmsg_start() {
-	: > "$tmp/kmsg"
-	cat /dev/kmsg > "$tmp/kmsg" &
-	kmsg_pid=$!
-	mkfifo "$tmp/nap" && exec 9<> "$tmp/nap" 8< "$tmp/kmsg" || return 1
-	kmsg_scan > /dev/null
-}
-
-# Reads the kernel log up to a mark logged now, printing each line that
-# reports a kernel bug with the 20 lines after it. Fails if the mark does
-# not come within $TIMEOUT seconds.
-kmsg_scan() {
-	local line part= naps=0 after=0
-
-	kmsg_marks=$((kmsg_marks + 1))
-	echo "<7>pci_epc_sim.sh: log mark $kmsg_marks" > /dev/kmsg
-	while :; do
-		if ! IFS= read -r -u 8 line; then
-			part+=$line
-			naps=$((naps + 1))
-			[ $naps -gt $((TIMEOUT * 20)) ] && return 1
-			IFS= read -r -t 0.05 -u 9 line
-			continue
-		fi
-		line=$part$line
-		part=
-		[[ $line == *"pci_epc_sim.sh: log mark $kmsg_marks" ]] && return 0
-		[[ $line =~ $SPLAT ]] && after=21
-		if [ $after -gt 0 ]; then
-			echo "$line"
-			after=$((after - 1))
-		fi
-	done
-}
-
-# Fails, with the report in $tmp/splat, if the kernel reported a bug since
-# the last call.
-kernel_clean() {
-	if ! kmsg_scan > "$tmp/splat"; then
-		echo "the kernel log stopped" >> "$tmp/splat"
-		return 1
-	fi
-	[ ! -s "$tmp/splat" ]
-}
+# The kernel log checks (kmsg_start, kmsg_check), shared with the other
+# driver selftests.
+source "$(dirname "$0")/../../../kselftest/kmsg.sh"
 
 ok() {
-	if ! kernel_clean; then
+	if ! kmsg_check; then
 		not_ok_nolog "$* (the kernel reported a bug)"
-		sed 's/^/# /' "$tmp/splat"
+		sed 's/^/# /' "$KMSG_REPORT"
 		return
 	fi
 	num=$((num + 1))
@@ -111,7 +60,7 @@ not_ok_nolog() {
 
 not_ok() {
 	not_ok_nolog "$*"
-	kernel_clean || sed 's/^/# /' "$tmp/splat"
+	kmsg_check || sed 's/^/# /' "$KMSG_REPORT"
 }
 
 check() {
@@ -159,7 +108,7 @@ cleanup() {
 	done
 	rmmod pci_endpoint_test 2>/dev/null
 	rmmod pci_epf_test 2>/dev/null
-	[ -n "$kmsg_pid" ] && kill "$kmsg_pid" 2>/dev/null
+	kmsg_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
