@@ -6,6 +6,7 @@
 #                     the series, build the test kernel and boot it (demo)
 #   make check        run every test; ends with "N passed, N failed"
 #   make bench        measure the transports side by side in one guest
+#   make soak         the long runs: the hostile-ring fuzzer, a million rings
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
 #   make import       bring commits made in out/linux back into this tree
@@ -20,7 +21,7 @@ export KERNEL_SRC
 HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
-.PHONY: all deps base kernel-tree kernel demo check bench series import clean distclean
+.PHONY: all deps base kernel-tree kernel demo check bench soak series import clean distclean
 
 all: demo
 
@@ -45,6 +46,9 @@ check: kernel
 bench: kernel
 	@$(HARNESS)/bench/run $(OUT)
 
+soak: kernel
+	@$(HARNESS)/soak $(OUT)
+
 series: kernel-tree
 	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
 
@@ -52,7 +56,7 @@ import:
 	@$(SERIES_PY) import --kernel $(OUT)/linux
 
 clean:
-	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench
+	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench $(OUT)/soak
 
 distclean:
 	rm -rf $(OUT)
