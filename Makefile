@@ -9,6 +9,7 @@
 #   make shell        an interactive shell in the test kernel (QEMU)
 #   make bisect-check every patch of the series builds (x86 test config)
 #   make randconfig-check  a seeded sweep of the series' options (SEED=, COUNT=)
+#   make soak         the long runs: the hostile-ring fuzzer, a million rings
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
 #   make import       bring commits made in out/linux back into this tree
@@ -24,7 +25,7 @@ HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
 .PHONY: all deps base kernel-tree kernel demo check bench shell bisect-check \
-	randconfig-check series import clean distclean
+	randconfig-check soak series import clean distclean
 
 all: demo
 
@@ -58,6 +59,9 @@ bisect-check: kernel
 randconfig-check: kernel-tree
 	@$(HARNESS)/randconfig $(OUT) $(or $(SEED),1) $(or $(COUNT),8)
 
+soak: kernel
+	@$(HARNESS)/soak $(OUT)
+
 series: kernel-tree
 	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
 
@@ -66,7 +70,7 @@ import:
 
 clean:
 	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench \
-		$(OUT)/arm64 $(OUT)/bisect
+		$(OUT)/arm64 $(OUT)/bisect $(OUT)/soak
 	-git -C $(OUT)/linux worktree prune 2>/dev/null
 
 distclean:
