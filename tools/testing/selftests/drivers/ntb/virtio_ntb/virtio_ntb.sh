@@ -404,7 +404,8 @@ corrupt_ring() {
 	for q in range(4):
 	    ring = struct.unpack('<Q', os.pread(fd, 8, phys + 0x40 + 64 * q + 8))[0]
 	    if ring >> 48 != 2:
-	        sys.exit('# receive queue %d: driver ring %#x not in the backend window' % (q, ring))
+	        sys.exit('# receive queue %d: driver ring %#x not in the backend'
+	                 ' window' % (q, ring))
 	    addr = phys + (ring & (1 << 48) - 1) + 2
 	    idx = struct.unpack('<H', os.pread(fd, 2, addr))[0]
 	    os.pwrite(fd, struct.pack('<H', (idx + 0x4000) & 0xffff), addr)
