@@ -1266,7 +1266,7 @@ static void virtio_ntb_ctrl_work(struct work_struct *work)
 {
 	struct virtio_ntb *vntb = container_of(work, struct virtio_ntb,
 					       ctrl_work);
-	struct virtio_ntb_device_block *blk = virtio_ntb_devblk(vntb);
+	struct virtio_ntb_device_block *blk;
 	struct virtio_ntb_vdev *vd;
 	bool needs_reset;
 	u32 gen;
@@ -1289,6 +1289,8 @@ static void virtio_ntb_ctrl_work(struct work_struct *work)
 			goto out_unlock;
 		}
 	}
+	/* Only now is there a device block to look at. */
+	blk = virtio_ntb_devblk(vntb);
 	if (!vntb->session)
 		virtio_ntb_hello(vntb);
 	if (!virtio_ntb_handshake(vntb))
