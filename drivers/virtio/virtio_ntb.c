@@ -245,27 +245,22 @@ struct virtio_ntb_vq {
 	struct work_struct work;
 };
 
-/* Copy between memory given by physical address and a buffer. */
-static void virtio_ntb_copy_phys(phys_addr_t phys, void *buf, size_t size,
-				 bool to_phys)
+/* Copy from our window into the driver's buffer at @phys. */
+static void virtio_ntb_copy_from_window(phys_addr_t phys, const void *src,
+					size_t size)
 {
 	while (size) {
 		size_t off = offset_in_page(phys);
 		size_t len = min_t(size_t, size, PAGE_SIZE - off);
-		void *p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
 
-		if (to_phys)
-			memcpy(p + off, buf, len);
-		else
-			memcpy(buf, p + off, len);
-		kunmap_local(p);
+		memcpy_to_page(pfn_to_page(PHYS_PFN(phys)), off, src, len);
 		phys += len;
-		buf += len;
+		src += len;
 		size -= len;
 	}
 }
 
-/* Copy memory given by physical address into the backend's window. */
+/* Copy the driver's buffer at @phys into the backend's window. */
 static void virtio_ntb_copy_to_peer(void __iomem *dst, phys_addr_t phys,
 				    size_t size)
 {
@@ -307,11 +302,12 @@ static u32 virtio_ntb_retire(struct virtio_ntb_vq *nvq, u16 head, u32 len)
 						       VIRTIO_NTB_READ;
 
 		if (dir == VIRTIO_NTB_WRITE && done < len && slot->len) {
+			u64 addr = virtio64_to_cpu(vdev, READ_ONCE(desc[i].addr));
 			u32 part = min(len - done, slot->len);
 
-			virtio_ntb_copy_phys(virtio64_to_cpu(vdev, READ_ONCE(desc[i].addr)),
-					     vntb->window.virt + slot->off,
-					     part, true);
+			virtio_ntb_copy_from_window(addr,
+						    vntb->window.virt + slot->off,
+						    part);
 			atomic64_add(part, &vntb->stats.bytes_local);
 			done += part;
 		}
