@@ -205,10 +205,9 @@ struct virtio_ntb_slot {
  * @lock: serialises the posting of chains (from the driver's notify) with
  *	their completion (from @work), and protects what follows.
  * @num: the entries of both rings.
- * @desc: the offset of the wire descriptor table in the backend's window.
- * @avail: the offset of the wire driver ring there.
- * @used: the wire device ring, in our window.
- * @used_off: its offset in our window.
+ * @desc: the offset of the wire descriptor table in the backend's window;
+ *	the wire driver ring follows it (virtio_ntb_wire_avail()).
+ * @used: the offset of the wire device ring in our window.
  * @last_avail: the next entry of the driver's ring to post.
  * @wire_avail: the index of the wire driver ring, as last written.
  * @last_used: the next entry of the wire device ring to complete.
@@ -229,9 +228,7 @@ struct virtio_ntb_vq {
 	spinlock_t lock;		/* posting vs completion */
 	unsigned int num;
 	unsigned long desc;
-	unsigned long avail;
-	struct vring_used *used;
-	unsigned long used_off;
+	unsigned long used;
 	u16 last_avail;
 	u16 wire_avail;
 	u16 last_used;
@@ -244,6 +241,12 @@ struct virtio_ntb_vq {
 	struct virtio_ntb_slot *slots;
 	struct work_struct work;
 };
+
+/* The offset of the wire driver ring in the backend's window. */
+static unsigned long virtio_ntb_wire_avail(const struct virtio_ntb_vq *nvq)
+{
+	return nvq->desc + sizeof(struct vring_desc) * nvq->num;
+}
 
 /* Copy from our window into the driver's buffer at @phys. */
 static void virtio_ntb_copy_from_window(phys_addr_t phys, const void *src,
@@ -427,7 +430,7 @@ static void virtio_ntb_post(struct virtio_ntb_vq *nvq)
 			break;
 		}
 		__set_bit(head, nvq->inflight);
-		iowrite16(head, vntb->peer + nvq->avail +
+		iowrite16(head, vntb->peer + virtio_ntb_wire_avail(nvq) +
 			  offsetof(struct vring_avail,
 				   ring[nvq->wire_avail & (nvq->num - 1)]));
 		nvq->wire_avail++;
@@ -440,7 +443,8 @@ static void virtio_ntb_post(struct virtio_ntb_vq *nvq)
 	/* The descriptors, the buffers and the entries before the index. */
 	wmb();
 	iowrite16(nvq->wire_avail,
-		  vntb->peer + nvq->avail + offsetof(struct vring_avail, idx));
+		  vntb->peer + virtio_ntb_wire_avail(nvq) +
+		  offsetof(struct vring_avail, idx));
 	/* Out of the write-combining buffers before the doorbell. */
 	wmb();
 	bit = virtio_ntb_queue_db(nvq->vq->index, vntb->peer_db_bits);
@@ -467,7 +471,7 @@ static bool virtio_ntb_complete(struct virtio_ntb_vq *nvq)
 {
 	struct virtio_device *vdev = nvq->vq->vdev;
 	struct vring_used *used = nvq->vring->used;
-	struct vring_used *wire = nvq->used;
+	struct vring_used *wire = nvq->vntb->window.virt + nvq->used;
 	u16 start = nvq->used_idx, idx;
 
 	lockdep_assert_held(&nvq->lock);
@@ -771,7 +775,7 @@ static void virtio_ntb_free_vq(struct virtio_ntb_vq *nvq)
 		virtio_ntb_retire(nvq, head, 0);
 	gen_pool_free(vntb->peer_pool, nvq->desc,
 		      virtio_ntb_driver_area(nvq->num));
-	gen_pool_free(vntb->local_pool, nvq->used_off,
+	gen_pool_free(vntb->local_pool, nvq->used,
 		      virtio_ntb_device_area(nvq->num));
 	bitmap_free(nvq->inflight);
 	kfree(nvq->slots);
@@ -823,17 +827,15 @@ static int virtio_ntb_alloc_wire(struct virtio_ntb_vq *nvq)
 					gen_pool_first_fit_align, &align);
 	if (!nvq->desc)
 		return -ENOMEM;
-	nvq->used_off = gen_pool_alloc_algo(vntb->local_pool, device,
-					    gen_pool_first_fit_align, &align);
-	if (!nvq->used_off) {
+	nvq->used = gen_pool_alloc_algo(vntb->local_pool, device,
+					gen_pool_first_fit_align, &align);
+	if (!nvq->used) {
 		gen_pool_free(vntb->peer_pool, nvq->desc, driver);
 		return -ENOMEM;
 	}
 
-	nvq->avail = nvq->desc + sizeof(struct vring_desc) * nvq->num;
 	memset_io(vntb->peer + nvq->desc, 0, driver);
-	nvq->used = vntb->window.virt + nvq->used_off;
-	memset(nvq->used, 0, device);
+	memset(vntb->window.virt + nvq->used, 0, device);
 	return 0;
 }
 
@@ -895,10 +897,10 @@ static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
 						     nvq->desc),
 				     q + offsetof(struct virtio_ntb_queue, desc));
 		virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND,
-						     nvq->avail),
+						     virtio_ntb_wire_avail(nvq)),
 				     q + offsetof(struct virtio_ntb_queue, avail));
 		virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND,
-						     nvq->used_off),
+						     nvq->used),
 				     q + offsetof(struct virtio_ntb_queue, used));
 		iowrite16(nvq->num, q + offsetof(struct virtio_ntb_queue, size));
 		iowrite16(1, q + offsetof(struct virtio_ntb_queue, enable));
