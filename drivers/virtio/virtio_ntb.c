@@ -787,13 +787,11 @@ static void virtio_ntb_del_vqs(struct virtio_device *vdev)
 {
 	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
 	struct virtio_ntb *vntb = vd->vntb;
-	struct virtio_ntb_vq *nvqs[VIRTIO_NTB_MAX_QUEUES];
+	struct virtqueue *vq, *tmp;
 	unsigned int i;
 
-	for (i = 0; i < vd->nvqs; i++) {
-		nvqs[i] = rcu_dereference_protected(vd->vqs[i], true);
+	for (i = 0; i < vd->nvqs; i++)
 		RCU_INIT_POINTER(vd->vqs[i], NULL);
-	}
 	/* No doorbell handler queues their work any more. */
 	synchronize_rcu();
 
@@ -801,14 +799,14 @@ static void virtio_ntb_del_vqs(struct virtio_device *vdev)
 	for (i = 0; vntb->connected && i < vd->nvqs; i++)
 		iowrite16(0, virtio_ntb_drvblk(vntb, queues[i].enable));
 	mutex_unlock(&vntb->lock);
-
-	for (i = 0; i < vd->nvqs; i++) {
-		if (!nvqs[i])
-			continue;
-		cancel_work_sync(&nvqs[i]->work);
-		virtio_ntb_free_vq(nvqs[i]);
-	}
 	vd->nvqs = 0;
+
+	list_for_each_entry_safe(vq, tmp, &vdev->vqs, list) {
+		struct virtio_ntb_vq *nvq = vq->priv;
+
+		cancel_work_sync(&nvq->work);
+		virtio_ntb_free_vq(nvq);
+	}
 }
 
 /*
@@ -837,6 +835,23 @@ static int virtio_ntb_alloc_wire(struct virtio_ntb_vq *nvq)
 	memset_io(vntb->peer + nvq->desc, 0, driver);
 	memset(vntb->window.virt + nvq->used, 0, device);
 	return 0;
+}
+
+/* Tell the backend where the wire ring of @nvq is, and enable it. */
+static void virtio_ntb_publish_queue(struct virtio_ntb_vq *nvq)
+{
+	void __iomem *q = virtio_ntb_drvblk(nvq->vntb,
+					    queues[nvq->vq->index]);
+
+	virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND, nvq->desc),
+			     q + offsetof(struct virtio_ntb_queue, desc));
+	virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND,
+					     virtio_ntb_wire_avail(nvq)),
+			     q + offsetof(struct virtio_ntb_queue, avail));
+	virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND, nvq->used),
+			     q + offsetof(struct virtio_ntb_queue, used));
+	iowrite16(nvq->num, q + offsetof(struct virtio_ntb_queue, size));
+	iowrite16(1, q + offsetof(struct virtio_ntb_queue, enable));
 }
 
 static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
@@ -871,6 +886,7 @@ static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
 		goto err_vq;
 	}
 
+	vq->priv = nvq;
 	nvq->vq = vq;
 	nvq->vring = virtqueue_get_vring(vq);
 	nvq->vntb = vntb;
@@ -890,24 +906,9 @@ static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
 	err = virtio_ntb_alloc_wire(nvq);
 	if (err)
 		goto err_unlock;
-	{
-		void __iomem *q = virtio_ntb_drvblk(vntb, queues[index]);
-
-		virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND,
-						     nvq->desc),
-				     q + offsetof(struct virtio_ntb_queue, desc));
-		virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND,
-						     virtio_ntb_wire_avail(nvq)),
-				     q + offsetof(struct virtio_ntb_queue, avail));
-		virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND,
-						     nvq->used),
-				     q + offsetof(struct virtio_ntb_queue, used));
-		iowrite16(nvq->num, q + offsetof(struct virtio_ntb_queue, size));
-		iowrite16(1, q + offsetof(struct virtio_ntb_queue, enable));
-	}
+	virtio_ntb_publish_queue(nvq);
 	mutex_unlock(&vntb->lock);
 
-	vq->priv = nvq;
 	*out = nvq;
 	return 0;
 
@@ -927,17 +928,18 @@ err_free:
  * the rings are placed, so that a queue waiting for traffic (a receive
  * queue) cannot take the room another needs to make progress.
  */
-static void virtio_ntb_set_quotas(struct virtio_ntb_vdev *vd,
-				  struct virtio_ntb_vq *nvqs[])
+static void virtio_ntb_set_quotas(struct virtio_ntb_vdev *vd)
 {
 	struct virtio_ntb *vntb = vd->vntb;
-	size_t local = gen_pool_avail(vntb->local_pool);
-	size_t peer = gen_pool_avail(vntb->peer_pool);
-	unsigned int i;
+	size_t local = gen_pool_avail(vntb->local_pool) / vd->nvqs;
+	size_t peer = gen_pool_avail(vntb->peer_pool) / vd->nvqs;
+	struct virtqueue *vq;
 
-	for (i = 0; i < vd->nvqs; i++) {
-		nvqs[i]->quota[VIRTIO_NTB_WRITE] = local / vd->nvqs;
-		nvqs[i]->quota[VIRTIO_NTB_READ] = peer / vd->nvqs;
+	list_for_each_entry(vq, &vd->vdev.vqs, list) {
+		struct virtio_ntb_vq *nvq = vq->priv;
+
+		nvq->quota[VIRTIO_NTB_WRITE] = local;
+		nvq->quota[VIRTIO_NTB_READ] = peer;
 	}
 }
 
@@ -947,7 +949,7 @@ static int virtio_ntb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			       struct irq_affinity *desc)
 {
 	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
-	struct virtio_ntb_vq *nvq[VIRTIO_NTB_MAX_QUEUES];
+	struct virtio_ntb_vq *nvq;
 	unsigned int i, queue = 0;
 	int err;
 
@@ -955,14 +957,15 @@ static int virtio_ntb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 		vqs[i] = NULL;
 		if (!vqs_info[i].name)
 			continue;
-		err = virtio_ntb_setup_vq(vd, queue, &vqs_info[i], &nvq[queue]);
+		err = virtio_ntb_setup_vq(vd, queue, &vqs_info[i], &nvq);
 		if (err)
 			goto err_del;
-		rcu_assign_pointer(vd->vqs[queue], nvq[queue]);
-		vqs[i] = nvq[queue]->vq;
+		rcu_assign_pointer(vd->vqs[queue], nvq);
+		vqs[i] = nvq->vq;
 		vd->nvqs = ++queue;
 	}
-	virtio_ntb_set_quotas(vd, nvq);
+	if (vd->nvqs)
+		virtio_ntb_set_quotas(vd);
 	return 0;
 
 err_del:
