@@ -59,7 +59,7 @@
  * @vqs: the client's queues, for kicks.
  * @nvqs: the number of @vqs.
  * @ctrl_work: handles doorbell bit 0 and link events.
- * @stats: what the data path did, in debugfs.
+ * @stats: what the data path did, per CPU, in debugfs.
  * @debugfs: our directory there.
  */
 struct vhost_ntb {
@@ -86,7 +86,7 @@ struct vhost_ntb {
 	unsigned int nvqs;
 
 	struct work_struct ctrl_work;
-	struct virtio_ntb_stats stats;
+	struct virtio_ntb_stats __percpu *stats;
 	struct dentry *debugfs;
 };
 
@@ -344,14 +344,15 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 			if (read) {
 				memcpy_fromio(seg->buf, vntb->peer + off,
 					      seg->len);
-				atomic64_inc(&vntb->stats.reads_across);
-				atomic64_add(seg->len,
-					     &vntb->stats.read_bytes_across);
+				virtio_ntb_stat_add(vntb->stats,
+						    VIRTIO_NTB_STAT_READS_ACROSS, 1);
+				virtio_ntb_stat_add(vntb->stats,
+						    VIRTIO_NTB_STAT_READ_BYTES_ACROSS, seg->len);
 			} else {
 				memcpy_toio(vntb->peer + off, seg->buf,
 					    seg->len);
-				atomic64_add(seg->len,
-					     &vntb->stats.bytes_to_peer);
+				virtio_ntb_stat_add(vntb->stats,
+						    VIRTIO_NTB_STAT_BYTES_TO_PEER, seg->len);
 			}
 			break;
 		case VIRTIO_NTB_ADDR_BACKEND:
@@ -365,7 +366,8 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 			else
 				memcpy(vntb->window.virt + off, seg->buf,
 				       seg->len);
-			atomic64_add(seg->len, &vntb->stats.bytes_local);
+			virtio_ntb_stat_add(vntb->stats,
+					    VIRTIO_NTB_STAT_BYTES_LOCAL, seg->len);
 			break;
 		default:
 			return -EFAULT;
@@ -382,7 +384,7 @@ static void vhost_ntb_notify(struct vhost_bus_vq *vq)
 	/* The used ring entries before the interrupt. */
 	wmb();
 	ntb_peer_db_set(vntb->ntb, BIT_ULL(bit));
-	atomic64_inc(&vntb->stats.doorbells_sent);
+	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_DOORBELLS_SENT, 1);
 }
 
 static void vhost_ntb_set_features(struct vhost_bus_device *vdev,
@@ -718,7 +720,8 @@ static void vhost_ntb_db_event(void *ctx, int vector)
 	spin_lock_irqsave(&vntb->vq_lock, flags);
 	for (q = 0; q < vntb->nvqs; q++) {
 		if (db & BIT_ULL(virtio_ntb_queue_db(q, vntb->db_bits))) {
-			atomic64_inc(&vntb->stats.doorbells_received);
+			virtio_ntb_stat_add(vntb->stats,
+					    VIRTIO_NTB_STAT_DOORBELLS_RECEIVED, 1);
 			vhost_bus_frontend_kick(&vntb->vqs[q]);
 		}
 	}
@@ -734,6 +737,7 @@ static const struct ntb_ctx_ops vhost_ntb_ctx_ops = {
 
 static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 {
+	struct virtio_ntb_stats __percpu *stats;
 	struct vhost_ntb *vntb;
 	u64 valid;
 	int err;
@@ -760,11 +764,18 @@ static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	vntb->vdev.transport_features = BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |
 					BIT_ULL(VIRTIO_F_ORDER_PLATFORM);
 	vntb->vdev.atomic_data_path = true;
+	stats = alloc_percpu(struct virtio_ntb_stats);
+	if (!stats) {
+		vhost_bus_put_device(&vntb->vdev);
+		return -ENOMEM;
+	}
+	vntb->stats = stats;
 
 	/* Events may use the device as soon as the context is set. */
 	err = vhost_register_device(&vntb->vdev);
 	if (err) {
 		vhost_bus_put_device(&vntb->vdev);
+		free_percpu(stats);
 		return err;
 	}
 
@@ -791,7 +802,9 @@ err_ctx:
 	ntb_db_set_mask(ntb, valid);
 	ntb_clear_ctx(ntb);
 err_unregister:
+	/* The last reference: @vntb is gone after this. */
 	vhost_unregister_device(&vntb->vdev);
+	free_percpu(stats);
 	return err;
 }
 
@@ -818,6 +831,7 @@ static void vhost_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
 	vhost_ntb_disconnect(vntb);
 
 	virtio_ntb_window_free(ntb, &vntb->window);
+	free_percpu(vntb->stats);
 	put_device(&vntb->vdev.dev);
 }
 

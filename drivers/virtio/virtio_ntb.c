@@ -82,7 +82,7 @@ struct virtio_ntb_vdev;
  * @wq: runs @ctrl_work. It may wait for the device, for the driver's probe
  *	and remove, which a shared workqueue must not.
  * @ack_wq: where a status write waits for the device's acknowledgment.
- * @stats: what the data path did, in debugfs.
+ * @stats: what the data path did, per CPU, in debugfs.
  * @debugfs: our directory there.
  */
 struct virtio_ntb {
@@ -106,7 +106,7 @@ struct virtio_ntb {
 	struct work_struct ctrl_work;
 	struct workqueue_struct *wq;
 	wait_queue_head_t ack_wq;
-	struct virtio_ntb_stats stats;
+	struct virtio_ntb_stats __percpu *stats;
 	struct dentry *debugfs;
 };
 
@@ -311,7 +311,8 @@ static u32 virtio_ntb_retire(struct virtio_ntb_vq *nvq, u16 head, u32 len)
 			virtio_ntb_copy_from_window(addr,
 						    vntb->window.virt + slot->off,
 						    part);
-			atomic64_add(part, &vntb->stats.bytes_local);
+			virtio_ntb_stat_add(vntb->stats,
+					    VIRTIO_NTB_STAT_BYTES_LOCAL, part);
 			done += part;
 		}
 		if (slot->len) {
@@ -365,7 +366,8 @@ static bool virtio_ntb_post_chain(struct virtio_ntb_vq *nvq, u16 head)
 
 		if (dir == VIRTIO_NTB_READ && len) {
 			virtio_ntb_copy_to_peer(vntb->peer + off, addr, len);
-			atomic64_add(len, &vntb->stats.bytes_to_peer);
+			virtio_ntb_stat_add(vntb->stats,
+					    VIRTIO_NTB_STAT_BYTES_TO_PEER, len);
 		}
 
 		wire.addr = cpu_to_virtio64(vdev, virtio_ntb_addr(dir == VIRTIO_NTB_WRITE ?
@@ -435,7 +437,7 @@ static void virtio_ntb_post(struct virtio_ntb_vq *nvq)
 				   ring[nvq->wire_avail & (nvq->num - 1)]));
 		nvq->wire_avail++;
 		nvq->last_avail++;
-		atomic64_inc(&vntb->stats.chains);
+		virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_CHAINS, 1);
 	}
 	if (nvq->wire_avail == old)
 		return;
@@ -449,7 +451,7 @@ static void virtio_ntb_post(struct virtio_ntb_vq *nvq)
 	wmb();
 	bit = virtio_ntb_queue_db(nvq->vq->index, vntb->peer_db_bits);
 	ntb_peer_db_set(vntb->ntb, BIT_ULL(bit));
-	atomic64_inc(&vntb->stats.doorbells_sent);
+	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_DOORBELLS_SENT, 1);
 }
 
 /* The backend broke the protocol on @nvq: stop using the device. */
@@ -1373,7 +1375,8 @@ static void virtio_ntb_db_event(void *ctx, int vector)
 			continue;
 		nvq = rcu_dereference(vd->vqs[q]);
 		if (nvq) {
-			atomic64_inc(&vntb->stats.doorbells_received);
+			virtio_ntb_stat_add(vntb->stats,
+					    VIRTIO_NTB_STAT_DOORBELLS_RECEIVED, 1);
 			queue_work(system_bh_wq, &nvq->work);
 		}
 	}
@@ -1408,11 +1411,16 @@ static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	mutex_init(&vntb->lock);
 	INIT_WORK(&vntb->ctrl_work, virtio_ntb_ctrl_work);
 	init_waitqueue_head(&vntb->ack_wq);
+	vntb->stats = alloc_percpu(struct virtio_ntb_stats);
+	if (!vntb->stats) {
+		err = -ENOMEM;
+		goto err_free;
+	}
 	vntb->wq = alloc_ordered_workqueue("virtio_ntb/%s", 0,
 					   dev_name(&ntb->dev));
 	if (!vntb->wq) {
 		err = -ENOMEM;
-		goto err_free;
+		goto err_stats;
 	}
 
 	err = ntb_set_ctx(ntb, vntb, &virtio_ntb_ctx_ops);
@@ -1439,6 +1447,8 @@ err_ctx:
 	ntb_clear_ctx(ntb);
 err_wq:
 	destroy_workqueue(vntb->wq);
+err_stats:
+	free_percpu(vntb->stats);
 err_free:
 	kfree(vntb);
 	return err;
@@ -1479,6 +1489,7 @@ static void virtio_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
 
 	if (vntb->window.virt)
 		virtio_ntb_free_window(vntb);
+	free_percpu(vntb->stats);
 	kfree(vntb);
 }
 

@@ -15,7 +15,6 @@
 #define _LINUX_VIRTIO_NTB_H
 
 #include <linux/bitfield.h>
-#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/dma-mapping.h>
@@ -24,6 +23,7 @@
 #include <linux/log2.h>
 #include <linux/math.h>
 #include <linux/ntb.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -488,34 +488,61 @@ static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
 }
 
 /**
- * struct virtio_ntb_stats - what a host's data path did, as counted
- * @chains: descriptor chains the frontend gave the device.
- * @doorbells_sent: queue notifications rung at the peer.
- * @doorbells_received: queue notifications the peer rang.
- * @bytes_to_peer: payload bytes the CPU wrote across the link.
- * @bytes_local: payload bytes the CPU copied out of, or into, its own
- *	window.
- * @reads_across: CPU reads of the peer's window, each a copy of
- *	@read_bytes_across bytes in total; the protocol needs none.
- * @read_bytes_across: see @reads_across.
+ * enum virtio_ntb_stat - what a host's data path counts
+ * @VIRTIO_NTB_STAT_CHAINS: descriptor chains the frontend gave the device
+ *	(counted by the frontend).
+ * @VIRTIO_NTB_STAT_DOORBELLS_SENT: queue notifications rung at the peer.
+ * @VIRTIO_NTB_STAT_DOORBELLS_RECEIVED: queue notifications the peer rang.
+ * @VIRTIO_NTB_STAT_BYTES_TO_PEER: payload bytes the CPU wrote across the
+ *	link.
+ * @VIRTIO_NTB_STAT_BYTES_LOCAL: payload bytes the CPU copied out of, or
+ *	into, its own window.
+ * @VIRTIO_NTB_STAT_READS_ACROSS: CPU reads of the peer's window; the
+ *	protocol needs none (only the backend has code that can make one).
+ * @VIRTIO_NTB_STAT_READ_BYTES_ACROSS: the bytes those reads copied.
+ * @VIRTIO_NTB_NR_STATS: the number of counters.
  *
  * Shown in debugfs as virtio_ntb/<NTB device>/stats on the frontend and
  * vhost_ntb/<NTB device>/stats on the backend, one "name value" per line,
  * so that a benchmark divides counts, not estimates.
  */
-struct virtio_ntb_stats {
-	atomic64_t chains;
-	atomic64_t doorbells_sent;
-	atomic64_t doorbells_received;
-	atomic64_t bytes_to_peer;
-	atomic64_t bytes_local;
-	atomic64_t reads_across;
-	atomic64_t read_bytes_across;
+enum virtio_ntb_stat {
+	VIRTIO_NTB_STAT_CHAINS,
+	VIRTIO_NTB_STAT_DOORBELLS_SENT,
+	VIRTIO_NTB_STAT_DOORBELLS_RECEIVED,
+	VIRTIO_NTB_STAT_BYTES_TO_PEER,
+	VIRTIO_NTB_STAT_BYTES_LOCAL,
+	VIRTIO_NTB_STAT_READS_ACROSS,
+	VIRTIO_NTB_STAT_READ_BYTES_ACROSS,
+	VIRTIO_NTB_NR_STATS
 };
 
 /**
- * virtio_ntb_stats_show() - print the counters, for debugfs
- * @m: the seq_file, whose private data is the &struct virtio_ntb_stats.
+ * struct virtio_ntb_stats - one CPU's counters
+ * @count: indexed by &enum virtio_ntb_stat.
+ *
+ * The data path of every queue adds to them, on any CPU: each side keeps
+ * them per CPU (alloc_percpu()), so that counting costs no shared atomic.
+ */
+struct virtio_ntb_stats {
+	u64 count[VIRTIO_NTB_NR_STATS];
+};
+
+/**
+ * virtio_ntb_stat_add() - count
+ * @stats: the per-CPU counters.
+ * @stat: which one, an &enum virtio_ntb_stat.
+ * @n: how much to add.
+ *
+ * Safe in any context.
+ */
+#define virtio_ntb_stat_add(stats, stat, n) \
+	this_cpu_add((stats)->count[stat], (n))
+
+/**
+ * virtio_ntb_stats_show() - print the counters, summed over the CPUs
+ * @m: the seq_file, whose private data points at the pointer to the
+ *	per-CPU counters.
  * @v: unused.
  *
  * Each side defines its file operations with
@@ -525,18 +552,26 @@ struct virtio_ntb_stats {
  */
 static inline int virtio_ntb_stats_show(struct seq_file *m, void *v)
 {
-	struct virtio_ntb_stats *st = m->private;
+	static const char * const names[VIRTIO_NTB_NR_STATS] = {
+		[VIRTIO_NTB_STAT_CHAINS]		= "chains",
+		[VIRTIO_NTB_STAT_DOORBELLS_SENT]	= "doorbells_sent",
+		[VIRTIO_NTB_STAT_DOORBELLS_RECEIVED]	= "doorbells_received",
+		[VIRTIO_NTB_STAT_BYTES_TO_PEER]		= "bytes_to_peer",
+		[VIRTIO_NTB_STAT_BYTES_LOCAL]		= "bytes_local",
+		[VIRTIO_NTB_STAT_READS_ACROSS]		= "reads_across",
+		[VIRTIO_NTB_STAT_READ_BYTES_ACROSS]	= "read_bytes_across",
+	};
+	struct virtio_ntb_stats __percpu *const *stats = m->private;
+	unsigned int i;
+	int cpu;
 
-	seq_printf(m, "chains %lld\n", atomic64_read(&st->chains));
-	seq_printf(m, "doorbells_sent %lld\n",
-		   atomic64_read(&st->doorbells_sent));
-	seq_printf(m, "doorbells_received %lld\n",
-		   atomic64_read(&st->doorbells_received));
-	seq_printf(m, "bytes_to_peer %lld\n", atomic64_read(&st->bytes_to_peer));
-	seq_printf(m, "bytes_local %lld\n", atomic64_read(&st->bytes_local));
-	seq_printf(m, "reads_across %lld\n", atomic64_read(&st->reads_across));
-	seq_printf(m, "read_bytes_across %lld\n",
-		   atomic64_read(&st->read_bytes_across));
+	for (i = 0; i < VIRTIO_NTB_NR_STATS; i++) {
+		u64 sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += READ_ONCE(per_cpu_ptr(*stats, cpu)->count[i]);
+		seq_printf(m, "%s %llu\n", names[i], sum);
+	}
 	return 0;
 }
 
