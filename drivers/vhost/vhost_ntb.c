@@ -213,19 +213,44 @@ static void vhost_ntb_del_vqs(struct vhost_bus_device *vdev)
 	mutex_unlock(&vntb->lock);
 }
 
-/*
- * Is [addr, addr + len) in window @window (VIRTIO_NTB_ADDR_*), of @size
- * bytes, past its control block? Sets @off to its offset there.
- */
-static bool vhost_ntb_ring_part(u64 addr, u64 len, u64 align,
-				unsigned int window, resource_size_t size,
-				u64 *off)
+/* The size of a window, by its VIRTIO_NTB_ADDR_* number, or 0. */
+static resource_size_t vhost_ntb_window_size(struct vhost_ntb *vntb,
+					     unsigned int window)
 {
-	*off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
+	switch (window) {
+	case VIRTIO_NTB_ADDR_FRONTEND:
+		return vntb->peer_size;
+	case VIRTIO_NTB_ADDR_BACKEND:
+		return vntb->window.size;
+	default:
+		return 0;
+	}
+}
 
-	return FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr) == window &&
-	       IS_ALIGNED(addr, align) && *off >= VIRTIO_NTB_CTRL_SIZE &&
-	       *off < size && len <= size - *off;
+/*
+ * Which window [@addr, @addr + @len) lies in, past its control block:
+ * VIRTIO_NTB_ADDR_FRONTEND or VIRTIO_NTB_ADDR_BACKEND, with its offset
+ * there in @off; or 0 if in neither. Every address the frontend gives is
+ * checked here.
+ */
+static unsigned int vhost_ntb_locate(struct vhost_ntb *vntb, u64 addr,
+				     u64 len, u64 *off)
+{
+	unsigned int window = FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr);
+	resource_size_t size = vhost_ntb_window_size(vntb, window);
+
+	*off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
+	if (*off < VIRTIO_NTB_CTRL_SIZE || *off >= size || len > size - *off)
+		return 0;
+	return window;
+}
+
+/* Is a part of a ring in @window, aligned? Sets @off to its offset there. */
+static bool vhost_ntb_ring_part(struct vhost_ntb *vntb, u64 addr, u64 len,
+				u64 align, unsigned int window, u64 *off)
+{
+	return vhost_ntb_locate(vntb, addr, len, off) == window &&
+	       IS_ALIGNED(addr, align);
 }
 
 /*
@@ -238,7 +263,6 @@ static int vhost_ntb_start_vq(struct vhost_bus_vq *vq)
 {
 	struct vhost_ntb *vntb = to_vhost_ntb(vq->vdev);
 	u64 desc, avail, used, desc_off, avail_off, used_off;
-	resource_size_t size = vntb->window.size;
 	struct virtio_ntb_queue *q;
 	void *local;
 	unsigned int num;
@@ -254,13 +278,12 @@ static int vhost_ntb_start_vq(struct vhost_bus_vq *vq)
 	used = le64_to_cpu(READ_ONCE(q->used));
 
 	if (!num || !is_power_of_2(num) || num > vq->num_max ||
-	    !vhost_ntb_ring_part(desc, 16ULL * num, 16,
-				 VIRTIO_NTB_ADDR_BACKEND, size, &desc_off) ||
-	    !vhost_ntb_ring_part(avail, 6 + 2ULL * num, 2,
-				 VIRTIO_NTB_ADDR_BACKEND, size, &avail_off) ||
-	    !vhost_ntb_ring_part(used, 6 + 8ULL * num, 4,
-				 VIRTIO_NTB_ADDR_FRONTEND, vntb->peer_size,
-				 &used_off)) {
+	    !vhost_ntb_ring_part(vntb, desc, 16ULL * num, 16,
+				 VIRTIO_NTB_ADDR_BACKEND, &desc_off) ||
+	    !vhost_ntb_ring_part(vntb, avail, 6 + 2ULL * num, 2,
+				 VIRTIO_NTB_ADDR_BACKEND, &avail_off) ||
+	    !vhost_ntb_ring_part(vntb, used, 6 + 8ULL * num, 4,
+				 VIRTIO_NTB_ADDR_FRONTEND, &used_off)) {
 		dev_err(&vntb->vdev.dev,
 			"queue %u: bad ring: %u entries at %#llx %#llx %#llx\n",
 			vq->index, num, desc, avail, used);
@@ -294,29 +317,34 @@ static bool vhost_ntb_getrange(struct vhost_bus_vq *vq, u64 addr,
 {
 	struct vhost_ntb *vntb = to_vhost_ntb(vq->vdev);
 	u64 base = addr & VIRTIO_NTB_ADDR_WINDOW;
-	u64 off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, addr);
-	resource_size_t size;
+	unsigned int window;
 	unsigned long vaddr;
+	u64 off;
 
-	switch (FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, addr)) {
-	case VIRTIO_NTB_ADDR_FRONTEND:
-		size = vntb->peer_size;
+	window = vhost_ntb_locate(vntb, addr, 1, &off);
+	if (!window)
+		return false;
+	if (window == VIRTIO_NTB_ADDR_FRONTEND)
 		vaddr = (__force unsigned long)vntb->peer;
-		break;
-	case VIRTIO_NTB_ADDR_BACKEND:
-		size = vntb->window.size;
+	else
 		vaddr = (unsigned long)vntb->window.virt;
-		break;
-	default:
-		return false;
-	}
-	if (off < VIRTIO_NTB_CTRL_SIZE || off >= size)
-		return false;
 
 	r->start = base + VIRTIO_NTB_CTRL_SIZE;
-	r->end_incl = base + size - 1;
+	r->end_incl = base + vhost_ntb_window_size(vntb, window) - 1;
 	r->offset = vaddr - base;
 	return true;
+}
+
+/*
+ * A read of the frontend's window: it stalls for a round trip, and a
+ * frontend following the protocol never asks for one. Count it.
+ */
+static void vhost_ntb_read_across(struct vhost_ntb *vntb, void *buf, u64 off,
+				  size_t len)
+{
+	memcpy_fromio(buf, vntb->peer + off, len);
+	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_READS_ACROSS, 1);
+	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_READ_BYTES_ACROSS, len);
 }
 
 static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
@@ -328,38 +356,22 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 
 	for (i = 0; i < xfer->nr_segs; i++) {
 		const struct vhost_bus_xfer_seg *seg = &xfer->segs[i];
-		u64 off = FIELD_GET(VIRTIO_NTB_ADDR_OFFSET, seg->addr);
+		u64 off;
 
-		switch (FIELD_GET(VIRTIO_NTB_ADDR_WINDOW, seg->addr)) {
+		switch (vhost_ntb_locate(vntb, seg->addr, seg->len, &off)) {
 		case VIRTIO_NTB_ADDR_FRONTEND:
-			if (off < VIRTIO_NTB_CTRL_SIZE ||
-			    off >= vntb->peer_size ||
-			    seg->len > vntb->peer_size - off)
-				return -EFAULT;
-			/*
-			 * Writes across are posted; reads are not, and a
-			 * frontend following the protocol never asks for
-			 * one: count them.
-			 */
 			if (read) {
-				memcpy_fromio(seg->buf, vntb->peer + off,
-					      seg->len);
-				virtio_ntb_stat_add(vntb->stats,
-						    VIRTIO_NTB_STAT_READS_ACROSS, 1);
-				virtio_ntb_stat_add(vntb->stats,
-						    VIRTIO_NTB_STAT_READ_BYTES_ACROSS, seg->len);
-			} else {
-				memcpy_toio(vntb->peer + off, seg->buf,
-					    seg->len);
-				virtio_ntb_stat_add(vntb->stats,
-						    VIRTIO_NTB_STAT_BYTES_TO_PEER, seg->len);
+				vhost_ntb_read_across(vntb, seg->buf, off,
+						      seg->len);
+				break;
 			}
+			/* Writes across are posted. */
+			memcpy_toio(vntb->peer + off, seg->buf, seg->len);
+			virtio_ntb_stat_add(vntb->stats,
+					    VIRTIO_NTB_STAT_BYTES_TO_PEER,
+					    seg->len);
 			break;
 		case VIRTIO_NTB_ADDR_BACKEND:
-			if (off < VIRTIO_NTB_CTRL_SIZE ||
-			    off >= vntb->window.size ||
-			    seg->len > vntb->window.size - off)
-				return -EFAULT;
 			if (read)
 				memcpy(seg->buf, vntb->window.virt + off,
 				       seg->len);
@@ -367,7 +379,8 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 				memcpy(vntb->window.virt + off, seg->buf,
 				       seg->len);
 			virtio_ntb_stat_add(vntb->stats,
-					    VIRTIO_NTB_STAT_BYTES_LOCAL, seg->len);
+					    VIRTIO_NTB_STAT_BYTES_LOCAL,
+					    seg->len);
 			break;
 		default:
 			return -EFAULT;
