@@ -7,6 +7,8 @@
 #   make check        run every test; ends with "N passed, N failed"
 #   make bench        measure the transports side by side in one guest
 #   make randconfig-check  a seeded sweep of the series' options (SEED=, COUNT=)
+#   make htmldocs-check    the kernel's htmldocs for the series' pages, no
+#                     warning about the series' files (out/docs)
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
 #   make import       bring commits made in out/linux back into this tree
@@ -22,6 +24,7 @@ HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
 .PHONY: all deps base kernel-tree kernel demo check bench randconfig-check \
+	htmldocs-check \
 	series import clean distclean
 
 all: demo
@@ -50,6 +53,9 @@ bench: kernel
 randconfig-check: kernel-tree
 	@$(HARNESS)/randconfig $(OUT) $(or $(SEED),1) $(or $(COUNT),8)
 
+htmldocs-check: kernel-tree
+	@$(HARNESS)/htmldocs-check $(OUT)
+
 series: kernel-tree
 	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
 
@@ -57,7 +63,7 @@ import:
 	@$(SERIES_PY) import --kernel $(OUT)/linux
 
 clean:
-	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench
+	rm -rf $(OUT)/build $(OUT)/docs $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench
 
 distclean:
 	rm -rf $(OUT)
