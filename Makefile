@@ -10,6 +10,8 @@
 #   make bisect-check every patch of the series builds (x86 test config)
 #   make randconfig-check  a seeded sweep of the series' options (SEED=, COUNT=)
 #   make soak         the long runs: the hostile-ring fuzzer, a million rings
+#   make htmldocs-check    the kernel's htmldocs for the series' pages, no
+#                     warning about the series' files (out/docs)
 #   make series       write the patch series to out/series/
 #   make kernel-tree  the kernel git tree with the series as commits (out/linux)
 #   make import       bring commits made in out/linux back into this tree
@@ -25,7 +27,7 @@ HARNESS		:= harness
 SERIES_PY	:= python3 $(HARNESS)/series.py
 
 .PHONY: all deps base kernel-tree kernel demo check bench shell bisect-check \
-	randconfig-check soak series import clean distclean
+	randconfig-check soak htmldocs-check series import clean distclean
 
 all: demo
 
@@ -62,6 +64,9 @@ randconfig-check: kernel-tree
 soak: kernel
 	@$(HARNESS)/soak $(OUT)
 
+htmldocs-check: kernel-tree
+	@$(HARNESS)/htmldocs-check $(OUT)
+
 series: kernel-tree
 	@$(SERIES_PY) format --kernel $(OUT)/linux --out $(OUT)/series
 
@@ -69,8 +74,8 @@ import:
 	@$(SERIES_PY) import --kernel $(OUT)/linux
 
 clean:
-	rm -rf $(OUT)/build $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test $(OUT)/bench \
-		$(OUT)/arm64 $(OUT)/bisect $(OUT)/soak
+	rm -rf $(OUT)/build $(OUT)/docs $(OUT)/guest $(OUT)/series $(OUT)/check $(OUT)/vringh_test \
+		$(OUT)/bench $(OUT)/arm64 $(OUT)/bisect $(OUT)/soak
 	-git -C $(OUT)/linux worktree prune 2>/dev/null
 
 distclean:
