@@ -33,6 +33,7 @@
 #include <linux/cpumask.h>
 #include <linux/io.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
@@ -47,9 +48,9 @@ static u64 seed = 0x5eed;
 module_param(seed, ullong, 0444);
 MODULE_PARM_DESC(seed, "seed of the random rings (default 0x5eed)");
 
-static unsigned int cases = 1500;
+static unsigned int cases = 8000;
 module_param(cases, uint, 0444);
-MODULE_PARM_DESC(cases, "rings per kind of lie (default 1500)");
+MODULE_PARM_DESC(cases, "rings per kind of lie (default 8000)");
 
 #define BATCH		1000		/* rings per parameterised case */
 #define MAX_NUM		256		/* largest ring fuzzed */
@@ -515,6 +516,14 @@ static u64 fuzz_features(struct fuzz *f)
 	return features;
 }
 
+/* The byte at bus address @bus, for the data a chain should hold. */
+static int fuzz_byte(struct fuzz *f, u64 bus)
+{
+	u8 *p = fuzz_xlate(f, bus, 1);
+
+	return p ? *p : -1;
+}
+
 /*
  * A well-formed chain of @nsegs segments, readable ones first, made of
  * random pieces of the ranges (across their bus-adjacent edges too),
@@ -889,13 +898,16 @@ static void fuzz_event(struct fuzz *f)
 		put16(&vring_used_event(&f->vr), rnd(f, 0x10000));
 		put16(&f->vr.avail->flags, rnd(f, 0x10000));
 		put16(&f->vr.avail->idx, f->vrh.last_avail_idx + rnd(f, 3));
-		if (chance(f, 50))
+		if (chance(f, 50)) {
 			vringh_notify_disable_mmio(&f->vrh);
-		else
+		} else {
 			vringh_notify_enable_mmio(&f->vrh);
-		if (f->vrh.event_indices)
-			KUNIT_ASSERT_EQ(test, get16(&vring_avail_event(&f->vr)),
-					f->vrh.last_avail_idx);
+			/* Where it asked to be told, whatever was there. */
+			if (f->vrh.event_indices)
+				KUNIT_ASSERT_EQ(test,
+						get16(&vring_avail_event(&f->vr)),
+						f->vrh.last_avail_idx);
+		}
 		/* A burst of completions of made-up heads. */
 		if (chance(f, 50)) {
 			struct vring_used_elem used[8];
@@ -932,7 +944,7 @@ static const void *fuzz_gen_batch(const void *prev, char *desc)
 	if (batch.first >= cases)
 		return NULL;
 	batch.n = min_t(u32, BATCH, cases - batch.first);
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "rings %u-%u", batch.first,
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "rings_%u-%u", batch.first,
 		 batch.first + batch.n - 1);
 	return &batch;
 }
@@ -1042,18 +1054,31 @@ static int fuzz_scribble_fn(void *data)
 
 	while (!kthread_should_stop()) {
 		u32 v = prandom_u32_state(&s->rnd);
-		/* Half of the writes go to the ring itself. */
-		const struct fuzz_range *fr = &f->r[v & 1 ? 0 : (v >> 1) % NR_RANGES];
-		size_t off;
+		u32 w = prandom_u32_state(&s->rnd);
+		const struct fuzz_range *fr = &f->r[w % NR_RANGES];
 
-		v = prandom_u32_state(&s->rnd);
-		off = (v >> 8) % fr->size;
-		/* Bytes, or plausible 16-bit indices and heads. */
-		if (v & 1)
-			WRITE_ONCE(fr->cpu[off], v >> 1);
-		else
-			WRITE_ONCE(*(u16 *)(fr->cpu + (off & ~1UL)),
-				   (v >> 1) % (2 * f->num));
+		switch (v % 8) {
+		case 0:
+			/* Any byte of the window, the ring's included. */
+			WRITE_ONCE(fr->cpu[(w >> 8) % fr->size], v >> 8);
+			break;
+		case 1:
+			/* The avail index, mostly a plausible one. */
+			put16(&f->vr.avail->idx,
+			      READ_ONCE(f->vrh.last_avail_idx) +
+			      (v >> 8) % (f->num + 2));
+			break;
+		case 2:
+		case 3:
+			put16(&f->vr.avail->ring[(v >> 8) % f->num],
+			      (w >> 8) % (f->num + 1));
+			break;
+		default:
+			put_desc(&f->vr.desc[(v >> 8) % f->num],
+				 f->r[1].bus + w % 8192, (w >> 13) % 256,
+				 (v >> 3) % 8, (v >> 16) % (f->num + 1));
+			break;
+		}
 		if (!(++s->writes % 256))
 			cond_resched();
 	}
@@ -1074,7 +1099,7 @@ static void vringh_mmio_fuzz_concurrent(struct kunit *test)
 	const struct fuzz_batch *batch = test->param_value;
 	struct fuzz *f = test->priv;
 	struct fuzz_scribbler *s;
-	unsigned int i, n = max(batch->n / 16, 8U);
+	unsigned int i, n = batch->n;
 	int cpu;
 
 	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
@@ -1101,14 +1126,16 @@ static void vringh_mmio_fuzz_concurrent(struct kunit *test)
 							s), 0);
 
 	for (i = 0; i < n; i++) {
+		unsigned long broken = f->broken;
+
 		fuzz_drain(f);
-		if (f->vrh.last_avail_idx == get16(&f->vr.avail->idx) ||
-		    chance(f, 10))
+		/* A broken ring is reset, as its device would be. */
+		if (f->broken != broken || chance(f, 10))
 			KUNIT_ASSERT_EQ(test, fuzz_init_backend(f), 0);
 	}
 	kunit_release_action(test, fuzz_stop_scribbler, s);
-	kunit_info(test, "%u walks against %lu writes from another CPU\n",
-		   n, s->writes);
+	kunit_info(test, "%u walks against %lu writes from another CPU: %lu chains, %lu bad chains, %lu broken rings\n",
+		   n, s->writes, f->ok, f->bad_chain, f->broken);
 	fuzz_recover(f);
 }
 
