@@ -1693,11 +1693,13 @@ static void vbnet_free(struct vbnet *vbnet)
 	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
 		struct vbnet_pair *pair = &vbnet->pairs[i];
 
+		/* A probe that failed early set up no pair. */
+		if (!pair->vbnet)
+			continue;
 		skb_queue_purge(&pair->rxq);
 		vringh_mmiov_cleanup(&pair->riov);
 		vringh_mmiov_cleanup(&pair->wiov);
-		if (pair->vbnet)
-			netif_napi_del(&pair->napi);
+		netif_napi_del(&pair->napi);
 	}
 	vringh_mmiov_cleanup(&vbnet->ctrl_riov);
 	vringh_mmiov_cleanup(&vbnet->ctrl_wiov);
