@@ -78,13 +78,13 @@
 
 /*
  * The virtqueues, as virtio-net numbers them (virtio 1.2, 5.1.2): receiveq
- * and transmitq of each pair, then the control queue.
+ * and transmitq of each pair, then the control queue. The control queue
+ * follows the last pair offered (see vbnet_ctrlq()); it is here with all
+ * of them.
  */
 #define VBNET_RXQ(pair)		(2 * (pair))
 #define VBNET_TXQ(pair)		(2 * (pair) + 1)
 #define VBNET_CTRLQ		(2 * VBNET_MAX_PAIRS)
-/* Where the control queue is without VIRTIO_NET_F_MQ: after one pair. */
-#define VBNET_CTRLQ_1PAIR	2
 #define VBNET_NUM_QUEUES	(VBNET_CTRLQ + 1)
 
 #define VBNET_FEATURES	(BIT_ULL(VIRTIO_NET_F_CSUM) |		\
@@ -1128,12 +1128,14 @@ out_wake:
 
 /* --- the control queue ---------------------------------------------------- */
 
-/* The control queue's index depends on VIRTIO_NET_F_MQ (virtio 1.2, 5.1.2). */
+/*
+ * The control queue follows the last queue pair the device offers: it is
+ * queue 2N, N being max_virtqueue_pairs with VIRTIO_NET_F_MQ and 1 without
+ * (virtio 1.2, 5.1.2).
+ */
 static struct vhost_bus_vq *vbnet_ctrlq(struct vbnet *vbnet)
 {
-	if (vhost_bus_has_feature(vbnet->vdev, VIRTIO_NET_F_MQ))
-		return vbnet->vqs[VBNET_CTRLQ];
-	return vbnet->vqs[VBNET_CTRLQ_1PAIR];
+	return vbnet->vqs[VBNET_RXQ(vbnet_max_pairs(vbnet))];
 }
 
 static u8 vbnet_ctrl_mq(struct vbnet *vbnet, u8 cmd, size_t len)
@@ -1591,12 +1593,17 @@ static void vbnet_set_running(struct vbnet *vbnet, bool running)
 	WRITE_ONCE(vbnet->running, running);
 	for (i = 0; i < VBNET_MAX_PAIRS; i++) {
 		struct vbnet_pair *pair = &vbnet->pairs[i];
+		/*
+		 * The pairs past those offered do not exist for the frontend:
+		 * the control queue may be one of their rings.
+		 */
+		bool on = running && i < vbnet_max_pairs(vbnet);
 
 		spin_lock_bh(&pair->tx_lock);
-		WRITE_ONCE(pair->tx_running, running);
+		WRITE_ONCE(pair->tx_running, on);
 		spin_unlock_bh(&pair->tx_lock);
 		spin_lock_bh(&pair->rx_lock);
-		WRITE_ONCE(pair->rx_running, running);
+		WRITE_ONCE(pair->rx_running, on);
 		spin_unlock_bh(&pair->rx_lock);
 	}
 }
