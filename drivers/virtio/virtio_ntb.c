@@ -412,7 +412,8 @@ static void virtio_ntb_post(struct virtio_ntb_vq *nvq)
 
 	lockdep_assert_held(&nvq->lock);
 
-	if (nvq->broken)
+	/* This queue or another broke: the device is not used any more. */
+	if (nvq->broken || virtqueue_is_broken(nvq->vq))
 		return;
 	nvq->stalled = false;
 	/* The driver's entries after its index (virtio_wmb() on its side). */
@@ -454,15 +455,35 @@ static void virtio_ntb_post(struct virtio_ntb_vq *nvq)
 	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_DOORBELLS_SENT, 1);
 }
 
-/* The backend broke the protocol on @nvq: stop using the device. */
+/*
+ * The backend broke the protocol on @nvq: stop using the device, all its
+ * queues (virtio_ntb.rst, "Errors"). This runs in BH context, where
+ * virtio_break_device() must not be called: it takes the device's queue
+ * list lock, which virtio_ring takes with BHs enabled. The queues are
+ * reached through @vd->vqs instead, which del_vqs clears and waits for
+ * before it frees them.
+ */
 static void virtio_ntb_vq_broken(struct virtio_ntb_vq *nvq, const char *what,
 				 unsigned int val)
 {
+	struct virtio_ntb_vdev *vd = to_vntb_vdev(nvq->vq->vdev);
+	unsigned int q;
+
+	lockdep_assert_held(&nvq->lock);
+
 	if (!nvq->broken)
-		dev_err(&nvq->vq->vdev->dev, "queue %u: device %s %u: broken\n",
+		dev_err(&vd->vdev.dev, "queue %u: device %s %u: broken\n",
 			nvq->vq->index, what, val);
 	nvq->broken = true;
-	virtio_break_device(nvq->vq->vdev);
+
+	rcu_read_lock();
+	for (q = 0; q < VIRTIO_NTB_MAX_QUEUES; q++) {
+		struct virtio_ntb_vq *other = rcu_dereference(vd->vqs[q]);
+
+		if (other)
+			__virtqueue_break(other->vq);
+	}
+	rcu_read_unlock();
 }
 
 /*
@@ -478,7 +499,7 @@ static bool virtio_ntb_complete(struct virtio_ntb_vq *nvq)
 
 	lockdep_assert_held(&nvq->lock);
 
-	if (nvq->broken)
+	if (nvq->broken || virtqueue_is_broken(nvq->vq))
 		return false;
 	idx = virtio16_to_cpu(vdev, READ_ONCE(wire->idx));
 	if ((u16)(idx - nvq->last_used) > nvq->num) {
