@@ -54,6 +54,7 @@ dir=
 sub=
 vsys=/nonexistent
 initial=
+printf=
 nq=
 qs=
 state=
@@ -181,9 +182,10 @@ try() {
 }
 
 # put FILE VALUE: write VALUE, with the escapes of printf's %b ("\n",
-# "\x20"), to FILE in one write().
+# "\x20"), to FILE in one write(). Not with bash's printf: its output is
+# line buffered, and "1\n\n" would be two writes.
 put() {
-	printf '%b' "$2" > "$1"
+	"$printf" '%b' "$2" > "$1"
 }
 
 # get FILE: the first line of FILE in $val, or "!" and the name of the
@@ -218,12 +220,15 @@ snapshot() {
 			continue
 		fi
 		get "$f"
-		state+="${f#"$cfs"/}=$val"$'\n'
+		case $f in
+		"$cfs"/*) state+="${f#"$cfs"/}=$val"$'\n' ;;
+		*) state+="sysfs ${f##*/}=$val"$'\n' ;;
+		esac
 	done
 	for skip; do
 		[ "$skip" = "$vsys/driver" ] && return
 	done
-	[ -e "$vsys/driver" ] && state+="bound"$'\n'
+	[ -e "$vsys/driver" ] && state+="sysfs driver"$'\n'
 }
 
 # show_change BEFORE AFTER: print the lines of two states that differ.
@@ -269,7 +274,7 @@ refuse_write() {
 # succeeds, FILE reads back EXPECTED, and nothing else changes but the
 # FILEs named (which the value reaches, such as the device's sysfs id).
 accept() {
-	local file=$1 value=$2 want=$3 before what
+	local file=$1 value=$2 want=$3 before what got
 
 	shift 3
 	what="${file#"$cfs"/} '$value'"
@@ -281,9 +286,10 @@ accept() {
 		return
 	fi
 	get "$file"
+	got=$val
 	snapshot "$file" "$@"
-	if [ "$val" != "$want" ]; then
-		fail "$what: reads back '$val', not '$want'"
+	if [ "$got" != "$want" ]; then
+		fail "$what: reads back '$got', not '$want'"
 	elif [ "$state" != "$before" ]; then
 		show_change "$before" "$state"
 		fail "$what: taken, but it changed more than ${file##*/}"
@@ -315,15 +321,16 @@ same_as() {
 
 # table: each line of standard input, "FILE ERROR VALUE" for a value FILE
 # (under the device's directory) refuses with ERROR, "FILE = VALUE EXPECTED"
-# for a value it takes and reads back as EXPECTED. Values use printf's %b
-# escapes, and may not contain spaces: "\x20" is one.
+# for a value it takes and reads back as EXPECTED ('' for an empty line).
+# Values use printf's %b escapes, and may not contain spaces: "\x20" is one.
 table() {
 	local file error value want
 
 	while read -r file error value want; do
 		case $file in ''|'#'*) continue ;; esac
 		case $error in
-		=) accept "$dir/$file" "$value" "$want" ;;
+		=) [ "$want" = "''" ] && want=
+		   accept "$dir/$file" "$value" "$want" ;;
 		*) refuse_write "$dir/$file" "$error" "$value" ;;
 		esac
 	done
@@ -565,7 +572,7 @@ client_tests() {
 	client	EINVAL	${client}\n\n
 	client	EINVAL	${client}\nx
 	client	EINVAL	\n\n
-	client	=	\n	
+	client	=	\n	''
 	EOF
 
 	# A client that does not implement the device id refuses it, and a
@@ -836,10 +843,13 @@ if [ ! -d "$cfs" ]; then
 	echo "# no vhost bus configfs (CONFIG_VHOST_BUS_CONFIGFS)"
 	exit $ksft_skip
 fi
-if ! command -v dmesg > /dev/null; then
-	echo "# dmesg is missing"
-	exit $ksft_skip
-fi
+for tool in dmesg printf; do
+	if ! type -P $tool > /dev/null; then
+		echo "# $tool is missing"
+		exit $ksft_skip
+	fi
+done
+printf=$(type -P printf)
 
 dev_a=$(sed -n 's/^side 0: \([^ ]*\) .*/\1/p' "$sim/info")
 dev_b=$(sed -n 's/^side 1: \([^ ]*\) .*/\1/p' "$sim/info")
