@@ -194,9 +194,9 @@ put() {
 }
 
 # get FILE: the first line of FILE in $val, or "!" and the name of the
-# error reading it.
+# error reading it; $err is left alone.
 get() {
-	local msg=''
+	local msg='' err
 
 	val=
 	IFS= read -r val 2> "$tmp/err" < "$1"
@@ -252,15 +252,16 @@ show_change() {
 
 # refuse WHAT ERROR CMD...: CMD fails with ERROR and changes nothing.
 refuse() {
-	local what=$1 want=$2 before
+	local what=$1 want=$2 before got
 
 	shift 2
 	snapshot
 	before=$state
 	try "$@"
+	got=$err
 	snapshot
-	if [ "$err" != "$want" ]; then
-		fail "$what: $err, not $want"
+	if [ "$got" != "$want" ]; then
+		fail "$what: $got, not $want"
 	elif [ "$state" != "$before" ]; then
 		show_change "$before" "$state"
 		fail "$what: $want, but the state changed"
