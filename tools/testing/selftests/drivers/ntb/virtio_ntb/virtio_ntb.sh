@@ -13,6 +13,15 @@
 # virtio_ntb: a device block beyond the protocol's limits, a window that
 # does not exist, a backend that never acknowledges a status write.
 #
+# Last, with the real backend bound and traffic running, a scribbler
+# writes lies through /dev/mem wherever a backend can write in the
+# frontend's window: the used rings (an id never given, an id given
+# twice, an index that jumps ahead or goes back, a length past the end of
+# the buffer) and the device block (NEEDS_RESET; queue counts, queue
+# sizes and a configuration length beyond the limits). The frontend must
+# say so and stop using the device, and work again, data checked, once
+# the backend's client is bound again through configfs.
+#
 # Any kernel splat fails the step during which it was logged.
 #
 # Usage: virtio_ntb.sh [-b KBUILD_DIR] [-t IPERF_SECONDS]
@@ -726,6 +735,303 @@ hostile_tests() {
 	mod_unload ntb_tool virtio_ntb
 }
 
+# --- A hostile backend under traffic ---------------------------------------
+
+# scribble CASE [ARGS]: lie in the frontend's window while the real
+# backend drives the device, as a backend that writes whatever it can
+# reach would. Where things are comes from the protocol (virtio_ntb.rst):
+# the driver block at the start of the backend's window says where each
+# queue's rings are, as bus addresses (window number in bits 63:48, 1 for
+# the frontend's, 2 for the backend's, and an offset); the device block is
+# at the start of the frontend's window. Each window is the one of its
+# side that has a translation in ntb_hw_sim's info.
+#
+#   used-foreign    used id num (never given), index + 1
+#   used-twice      the last head the frontend made available, used twice
+#   used-ahead      the used index moved past the ring's size
+#   used-back       the used index moved back by one
+#   used-len MAC    the last receive buffer made available, used with a
+#                   length of 4 GiB - 1, holding a UDP datagram from
+#                   $addr_b to $addr_a port 5299 for the frontend's MAC
+#   needs-reset     NEEDS_RESET in the device block's status
+#   queues          65 queues, bad queue sizes and a 4 KiB configuration in
+#                   the device block, and NEEDS_RESET
+#
+# The used-* cases create $tmp/ready once they know where the rings are,
+# then lie on every enabled queue, and again each time the backend moved
+# the index past their lie (it may overwrite a lie before the frontend
+# reads it), until $tmp/stop appears or 60 s have passed; needs-reset and
+# queues write once.
+scribble() {
+	python3 - "$sim/info" "$tmp" "$addr_b" "$addr_a" "$@" <<-'EOF'
+	import mmap, os, re, socket, struct, sys, time
+	info, tmp, src, dst, case, args = (sys.argv[1], sys.argv[2], sys.argv[3],
+	                                   sys.argv[4], sys.argv[5], sys.argv[6:])
+	MAGIC, NEEDS_RESET = 0x564e5442, 0x40
+	VRING_DESC_F_NEXT, VRING_DESC_F_WRITE = 1, 2
+	def window(side):
+	    text = open(info).read().split('side %d:' % side)[1].split('side ')[0]
+	    for phys, bus, xlat, size in re.findall(
+	            r'mw\d+: phys (\S+) bus (\S+) size \S+ xlat (\S+)\+(\S+)', text):
+	        if int(size, 16):
+	            base = int(phys, 16) + int(xlat, 16) - int(bus, 16)
+	            fd = os.open('/dev/mem', os.O_RDWR | os.O_SYNC)
+	            return memoryview(mmap.mmap(fd, int(size, 16), offset=base))
+	    sys.exit('# side %d has no translated window' % side)
+	F, B = window(0), window(1)
+	def rd(mv, off, fmt):
+	    return mv[off:off + struct.calcsize(fmt)].cast(fmt)[0]
+	def wr(mv, off, fmt, val):
+	    # One store of the field's width, as a device would write it.
+	    mv[off:off + struct.calcsize(fmt)].cast(fmt)[0] = val
+	if rd(F, 0, 'I') != MAGIC or rd(B, 0, 'I') != MAGIC:
+	    sys.exit('# no device block or driver block in the windows')
+	if case == 'needs-reset':
+	    wr(F, 0x18, 'I', rd(F, 0x18, 'I') | NEEDS_RESET)
+	    sys.exit(0)
+	if case == 'queues':
+	    wr(F, 0x24, 'H', 65)
+	    wr(F, 0x26, 'H', 4096)
+	    for q in range(64):
+	        wr(F, 0x40 + 2 * q, 'H', 3)
+	    wr(F, 0x18, 'I', rd(F, 0x18, 'I') | NEEDS_RESET)
+	    sys.exit(0)
+	queues = []
+	for q in range(64):
+	    entry = 0x40 + 32 * q
+	    if not rd(B, entry + 0x1a, 'H'):
+	        continue
+	    desc, avail, used = (rd(B, entry + 8 * i, 'Q') for i in range(3))
+	    if desc >> 48 != 2 or avail >> 48 != 2 or used >> 48 != 1:
+	        sys.exit('# queue %d: rings in the wrong windows' % q)
+	    mask = (1 << 48) - 1
+	    queues.append((q, rd(B, entry + 0x18, 'H'), desc & mask,
+	                   avail & mask, used & mask))
+	if not queues:
+	    sys.exit('# no queue enabled')
+	def last_head(num, avail):
+	    return rd(B, avail + 4 + 2 * ((rd(B, avail + 2, 'H') - 1) % num), 'H')
+	def datagram(mac):
+	    # virtio_net_hdr_mrg_rxbuf: DATA_VALID, one buffer; then the frame.
+	    payload = b'virtio-ntb hostile length'
+	    udp = struct.pack('!HHHH', 4242, 5299, 8 + len(payload), 0) + payload
+	    ip = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 1,
+	                               0x4000, 64, 17, 0, socket.inet_aton(src),
+	                               socket.inet_aton(dst)))
+	    s = sum(struct.unpack('!10H', ip))
+	    s = (s & 0xffff) + (s >> 16)
+	    struct.pack_into('!H', ip, 10, ~((s & 0xffff) + (s >> 16)) & 0xffff)
+	    eth = bytes.fromhex(mac.replace(':', '')) + bytes.fromhex('020000000001')
+	    return (struct.pack('<BBHHHHH', 2, 0, 0, 0, 0, 0, 1) + eth +
+	            b'\x08\x00' + bytes(ip) + udp)
+	lied = {}
+	def lie(q, num, desc, avail, used):
+	    idx = rd(F, used + 2, 'H')
+	    if lied.get(q) == idx:
+	        return
+	    lied[q] = idx
+	    ring = lambda i: used + 4 + 8 * (i % num)
+	    if case == 'used-foreign':
+	        wr(F, ring(idx), 'I', num)
+	        wr(F, ring(idx) + 4, 'I', 64)
+	        lied[q] = (idx + 1) & 0xffff
+	        wr(F, used + 2, 'H', lied[q])
+	    elif case == 'used-twice':
+	        head = last_head(num, avail)
+	        for i in range(2):
+	            wr(F, ring(idx + i), 'I', head)
+	            wr(F, ring(idx + i) + 4, 'I', 0)
+	        lied[q] = (idx + 2) & 0xffff
+	        wr(F, used + 2, 'H', lied[q])
+	    elif case == 'used-ahead':
+	        lied[q] = (idx + num + 1) & 0xffff
+	        wr(F, used + 2, 'H', lied[q])
+	    elif case == 'used-back':
+	        lied[q] = (idx - 1) & 0xffff
+	        wr(F, used + 2, 'H', lied[q])
+	    elif case == 'used-len':
+	        head = last_head(num, avail)
+	        d = desc + 16 * head
+	        addr, flags = rd(B, d, 'Q'), rd(B, d + 12, 'H')
+	        # A receive buffer: one descriptor the device writes, ours.
+	        if (flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE) !=
+	                VRING_DESC_F_WRITE or addr >> 48 != 1):
+	            return
+	        frame = datagram(args[0])
+	        if rd(B, d + 8, 'I') < len(frame):
+	            return
+	        off = addr & ((1 << 48) - 1)
+	        F[off:off + len(frame)] = frame
+	        wr(F, ring(idx), 'I', head)
+	        wr(F, ring(idx) + 4, 'I', 0xffffffff)
+	        lied[q] = (idx + 1) & 0xffff
+	        wr(F, used + 2, 'H', lied[q])
+	    else:
+	        sys.exit('# no case ' + case)
+	    lies[0] += 1
+	open(os.path.join(tmp, 'ready'), 'w').close()
+	end = time.time() + 60
+	lies = [0]
+	while time.time() < end and not os.path.exists(os.path.join(tmp, 'stop')):
+	    for q in queues:
+	        lie(*q)
+	    time.sleep(0.002)
+	print('# %s: %d lies on queues %s' % (case, lies[0],
+	                                      ' '.join(str(q[0]) for q in queues)))
+	EOF
+}
+
+# recovers_short NAME: as recovers, with a shorter transfer (2 MiB).
+recovers_short() {
+	check "$1: both ends come back" ends_up
+	check "$1: ping" ping_b
+	check "$1: 2 MiB arrive intact" \
+		test "$(transfer "$tmp/short" "$ns_a" "$ns_b" $addr_b)" = "$short_sum"
+}
+
+# lie_traffic: a light load in both directions while the scribbler lies,
+# so that both the frontend and the scribbler have some CPU left.
+lie_traffic() {
+	timeout 90 ip netns exec "$ns_b" iperf3 -s -1 -B $addr_b > /dev/null 2>&1 &
+	echo $! >> "$tmp/pids"
+	busywait 10 eval 'ip netns exec $ns_b cat /proc/net/tcp | grep -q ":1451 .* 0A "'
+	timeout 90 ip netns exec "$ns_a" iperf3 -c $addr_b -b 20M -t 80 > /dev/null 2>&1 &
+	echo $! >> "$tmp/pids"
+	pinger "$ns_b" -q -i 0.2 -c 400 -W 1 $addr_a > /dev/null 2>&1 &
+	echo $! >> "$tmp/pids"
+}
+
+# start_scribble CASE [ARGS]: the scribbler, in the background, once it
+# knows where the rings are.
+start_scribble() {
+	rm -f "$tmp/stop" "$tmp/ready"
+	scribble "$@" &
+	scribbler=$!
+	busywait 60 test -e "$tmp/ready"
+}
+
+stop_scribble() {
+	touch "$tmp/stop"
+	wait $scribbler
+}
+
+# reset_backend: unbind the client through configfs, then bind it again:
+# the backend withdraws the device and publishes it anew.
+reset_backend() {
+	rmdir "$configfs/vhost/$dev_b" || return 1
+	vdev=
+	check "$1: the frontend's device goes away with the backend's" \
+		busywait 10 eval '! ip -n $ns_a link show $if_a > /dev/null 2>&1'
+	bind_client
+}
+
+# lie_used CASE MSG: lie in the used rings under traffic until the frontend
+# logs MSG, then recover by resetting the backend.
+lie_used() {
+	local name="hostile ring, $1" mark
+
+	mark=$(log_mark)
+	if ! start_scribble "$1"; then
+		fail "$name: find the rings"
+		stop_scribble
+		return
+	fi
+	lie_traffic
+	check "$name: the frontend breaks the device ($2)" \
+		busywait 40 logged "$mark" "$2"
+	stop_scribble
+	stop_traffic
+	check "$name: recover by rebinding the backend's client" \
+		reset_backend "$name"
+	recovers_short "$name"
+}
+
+# lie_len: a used length past the end of the buffer is cut to it. The
+# buffer holds a datagram; it arrives, and virtio-net, which drops a
+# packet longer than its buffer, counts no length error.
+lie_len() {
+	local name="hostile ring, used-len" mac errs srv got
+
+	mac=$(ip -n "$ns_a" -o link show "$if_a" | sed -n 's/.* link\/ether \([^ ]*\) .*/\1/p')
+	errs=$(ip netns exec "$ns_a" cat /sys/class/net/"$if_a"/statistics/rx_length_errors)
+	timeout 60 ip netns exec "$ns_a" python3 - $addr_a > "$tmp/got" <<-'EOF' &
+	import socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind((sys.argv[1], 5299))
+	s.settimeout(50)
+	print(s.recv(256).decode(errors='replace'))
+	EOF
+	srv=$!
+	if ! start_scribble used-len "$mac"; then
+		fail "$name: find the rings"
+	else
+		lie_traffic
+	fi
+	wait $srv
+	stop_scribble
+	got=$(cat "$tmp/got")
+	echo "# received: ${got:-nothing}"
+	check "$name: the buffer is delivered, cut to its size" \
+		test "$got" = "virtio-ntb hostile length"
+	check "$name: virtio-net saw no packet longer than its buffer" \
+		test "$(ip netns exec "$ns_a" cat /sys/class/net/"$if_a"/statistics/rx_length_errors)" = "$errs"
+	stop_traffic
+	check "$name: recover by rebinding the backend's client" \
+		reset_backend "$name"
+	recovers_short "$name"
+}
+
+# The backend, bound and under traffic, lies in the frontend's window: in
+# the used rings, in the device block. The frontend stops using a device
+# that broke the protocol and says so, and works again once the backend
+# publishes the device anew; nothing splats meanwhile (each check looks).
+hostile_ring_tests() {
+	local name mark scribbler short_sum
+
+	head -c $((2 << 20)) "$tmp/data" > "$tmp/short"
+	short_sum=$(sha256sum < "$tmp/short")
+	short_sum=${short_sum%% *}
+
+	lie_used used-foreign "device used a buffer it was not given: "
+	lie_used used-twice "device used a buffer it was not given: "
+	lie_used used-ahead "device used index moved to "
+	lie_used used-back "device used index moved to "
+	lie_len
+
+	# A status with NEEDS_RESET: the frontend resets and probes the
+	# device again by itself, once the backend rings doorbell bit 0 (a
+	# configuration change: its carrier).
+	name="hostile device block, NEEDS_RESET"
+	background_traffic
+	mark=$(log_mark)
+	scribble needs-reset
+	ip -n "$ns_b" link set "$if_b" down
+	ip -n "$ns_b" link set "$if_b" up
+	check "$name: the frontend resets the device" \
+		busywait 20 logged "$mark" "device needs a reset: probing it again"
+	check "$name: the frontend's old network device goes away" \
+		busywait 20 eval '! ip -n $ns_a link show $if_a > /dev/null 2>&1'
+	stop_traffic
+	recovers_short "$name"
+
+	# Queue count and sizes beyond the limits: read again at that
+	# probe, and refused; the backend's next publication cures it.
+	name="hostile device block, queues"
+	background_traffic
+	mark=$(log_mark)
+	scribble queues
+	ip -n "$ns_b" link set "$if_b" down
+	ip -n "$ns_b" link set "$if_b" up
+	check "$name: the frontend refuses the device" \
+		busywait 20 logged "$mark" "device offers 65 queues, more than 64: refused"
+	stop_traffic
+	check "$name: no virtio device for it" \
+		busywait 20 eval '! frontend_vdev'
+	check "$name: recover by rebinding the backend's client" \
+		reset_backend "$name"
+	recovers_short "$name"
+}
+
 # --- Main ------------------------------------------------------------------
 
 echo "TAP version 13"
@@ -777,6 +1083,7 @@ if ! setup; then
 else
 	ok "load virtio_ntb, vhost_ntb, vhost_bus_net and bind them"
 	data_tests
+	hostile_ring_tests
 fi
 
 ip netns del "$ns_a" 2>/dev/null
