@@ -9,7 +9,7 @@
 #   make shell        an interactive shell in the test kernel (QEMU)
 #   make bisect-check every patch of the series builds (x86 test config)
 #   make randconfig-check  a seeded sweep of the series' options (SEED=, COUNT=)
-#   make soak         the long runs: the hostile-ring fuzzer, a million rings
+#   make soak         the long runs: a million fuzzed rings, 1000 lifecycles
 #   make htmldocs-check    the kernel's htmldocs for the series' pages, no
 #                     warning about the series' files (out/docs)
 #   make series       write the patch series to out/series/

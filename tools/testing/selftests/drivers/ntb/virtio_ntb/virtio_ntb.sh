@@ -13,18 +13,29 @@
 # virtio_ntb: a device block beyond the protocol's limits, a window that
 # does not exist, a backend that never acknowledges a status write.
 #
-# Last, with the real backend bound and traffic running, a scribbler
-# writes lies through /dev/mem wherever a backend can write in the
-# frontend's window: the used rings (an id never given, an id given
+# With -H, last, with the real backend bound and traffic running, a
+# scribbler writes lies through /dev/mem wherever a backend can write in
+# the frontend's window: the used rings (an id never given, an id given
 # twice, an index that jumps ahead or goes back, a length past the end of
 # the buffer) and the device block (NEEDS_RESET; queue counts, queue
 # sizes and a configuration length beyond the limits). The frontend must
 # say so and stop using the device, and work again, data checked, once
 # the backend's client is bound again through configfs.
 #
+# With -l CYCLES, instead of the data tests: that many cycles of the
+# device's life, each under traffic, in an order drawn from SEED (-s,
+# default 1): virtio-net unbound and bound again (a frontend reset), the
+# backend's client unbound and bound again through configfs, each of the
+# three modules unloaded and loaded again, the frontend's NTB device
+# unbound and bound again, and the link pulled and plugged back. After
+# each, both ends must come back and 1 MiB must cross each way intact;
+# at the end, with the modules unloaded, no device, module or
+# unreclaimable memory may be left over from the cycles.
+#
 # Any kernel splat fails the step during which it was logged.
 #
-# Usage: virtio_ntb.sh [-b KBUILD_DIR] [-t IPERF_SECONDS]
+# Usage: virtio_ntb.sh [-b KBUILD_DIR] [-t IPERF_SECONDS] [-H]
+#                      [-l CYCLES [-s SEED]]
 #
 # Modules load with modprobe, or with insmod from a kernel build directory
 # (-b, or KBUILD_OUTPUT). Without a simulated pair the test is skipped.
@@ -35,14 +46,24 @@ ksft_skip=4
 
 kbuild=${KBUILD_OUTPUT:-}
 iperf_time=3
+hostile_rings=
+cycles=0
+seed=1
 
-while getopts "b:t:h" opt; do
+while getopts "b:t:Hl:s:h" opt; do
 	case $opt in
 	b) kbuild=$OPTARG ;;
 	t) iperf_time=$OPTARG ;;
+	H) hostile_rings=1 ;;
+	l) cycles=$OPTARG ;;
+	s) seed=$OPTARG ;;
 	*) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
+
+case $cycles$seed in
+*[!0-9]*) echo "virtio_ntb.sh: -l and -s take a number" >&2; exit 2 ;;
+esac
 
 export PATH=$PATH:/usr/sbin:/sbin
 
@@ -148,7 +169,7 @@ mod_unload() {
 
 cleanup() {
 	set +e
-	[ -n "$tmp" ] && [ -f "$tmp/pids" ] && kill $(cat "$tmp/pids") 2>/dev/null
+	[ -n "$tmp" ] && kill $(cat "$tmp/pids" "$tmp/sinks" 2>/dev/null) 2>/dev/null
 	wait 2>/dev/null
 	[ -w "$sim/link" ] && echo Y > "$sim/link"
 	mod_unload ntb_tool
@@ -367,19 +388,24 @@ ends_up() {
 	busywait 30 carriers 1
 }
 
-# background_traffic: iperf3 from a to b, until stop_traffic.
+# background_traffic [SECONDS]: iperf3 from a to b, until stop_traffic,
+# flowing for SECONDS (default 2) once connected.
 background_traffic() {
 	timeout 60 ip netns exec "$ns_b" iperf3 -s -1 -B $addr_b > /dev/null 2>&1 &
 	echo $! >> "$tmp/pids"
 	busywait 10 eval 'ip netns exec $ns_b cat /proc/net/tcp | grep -q ":1451 .* 0A "'
 	timeout 60 ip netns exec "$ns_a" iperf3 -c $addr_b -t 30 > /dev/null 2>&1 &
 	echo $! >> "$tmp/pids"
-	sleep 2
+	busywait 10 eval 'ip netns exec $ns_a cat /proc/net/tcp | grep -q ":1451 01 "'
+	sleep "${1:-2}"
 }
 
 stop_traffic() {
-	kill $(cat "$tmp/pids") 2>/dev/null
-	wait 2>/dev/null
+	local pids
+
+	pids=$(cat "$tmp/pids")
+	kill $pids 2>/dev/null
+	wait $pids 2>/dev/null
 	: > "$tmp/pids"
 }
 
@@ -988,7 +1014,7 @@ lie_len() {
 hostile_ring_tests() {
 	local name mark scribbler short_sum
 
-	head -c $((2 << 20)) "$tmp/data" > "$tmp/short"
+	head -c $((2 << 20)) /dev/urandom > "$tmp/short"
 	short_sum=$(sha256sum < "$tmp/short")
 	short_sum=${short_sum%% *}
 
@@ -1030,6 +1056,168 @@ hostile_ring_tests() {
 	check "$name: recover by rebinding the backend's client" \
 		reset_backend "$name"
 	recovers_short "$name"
+}
+
+# --- The device's life, over and over --------------------------------------
+
+# start_sinks: in each namespace, a server that writes the SHA-256 of
+# what each connection to port 5204 carried to $tmp/sink-NS, a line per
+# connection. Bound to any address, it outlives the network devices.
+start_sinks() {
+	local ns
+
+	for ns in "$ns_a" "$ns_b"; do
+		: > "$tmp/sink-$ns"
+		ip netns exec "$ns" python3 - "$tmp/sink-$ns" <<-'EOF' &
+		import hashlib, socket, sys
+		s = socket.create_server(('', 5204))
+		while True:
+		    c, _ = s.accept()
+		    c.settimeout(30)
+		    h = hashlib.sha256()
+		    try:
+		        while b := c.recv(1 << 16):
+		            h.update(b)
+		        out = h.hexdigest()
+		    except OSError as e:
+		        out = 'error: %s' % e
+		    c.close()
+		    with open(sys.argv[1], 'a') as f:
+		        f.write(out + '\n')
+		EOF
+		echo $! >> "$tmp/sinks"
+	done
+}
+
+# sink_send FROM_NS TO_NS TO_ADDR: 1 MiB to the other end's sink, which
+# must have received it intact.
+sink_send() {
+	local sink=$tmp/sink-$2 n
+
+	n=$(wc -l < "$sink")
+	timeout 30 ip netns exec "$1" bash -c 'cat "$1" > "/dev/tcp/$2/5204"' \
+		- "$tmp/mib" "$3" &&
+	busywait 10 eval 'test "$(wc -l < "$sink")" -gt $n' &&
+	test "$(sed -n "$((n + 1))p" "$sink")" = "$mib_sum"
+}
+
+# ping_once: one echo from a to b, within 10 s.
+ping_once() {
+	busywait 10 pinger "$ns_a" -q -c 1 -W 1 $addr_b > /dev/null 2>&1
+}
+
+# frontend_gone: the frontend's network device went away, as it must
+# once the backend withdrew the device (ends_up then waits for the new
+# one, not for the old one to vanish).
+frontend_gone() {
+	busywait 20 eval '! ip -n $ns_a link show $if_a > /dev/null 2>&1'
+}
+
+# cycle ACTION: one step of the device's life.
+cycle() {
+	local vdir
+
+	case $1 in
+	frontend-reset)
+		vdir=$(readlink -f /sys/bus/ntb/devices/"$dev_a"/virtio*) &&
+		echo "${vdir##*/}" > /sys/bus/virtio/drivers/virtio_net/unbind &&
+		echo "${vdir##*/}" > /sys/bus/virtio/drivers/virtio_net/bind
+		;;
+	client-rebind)
+		rmdir "$configfs/vhost/$dev_b" && vdev= && frontend_gone &&
+		bind_client
+		;;
+	frontend-rebind)
+		echo "$dev_a" > /sys/bus/ntb/drivers/virtio_ntb/unbind &&
+		echo "$dev_a" > /sys/bus/ntb/drivers/virtio_ntb/bind
+		;;
+	link-flap)
+		echo N > "$sim/link" && frontend_gone
+		echo Y > "$sim/link"
+		;;
+	virtio_ntb-reload)
+		mod_unload virtio_ntb && mod_load virtio_ntb
+		;;
+	vhost_bus_net-reload)
+		mod_unload vhost_bus_net && frontend_gone &&
+		mod_load vhost_bus_net
+		;;
+	vhost_ntb-reload)
+		echo "$dev_b" > /sys/bus/ntb/drivers/vhost_ntb/unbind &&
+		rmdir "$configfs/vhost/$dev_b" && vdev= && frontend_gone &&
+		mod_unload vhost_ntb && mod_load vhost_ntb && bind_client
+		;;
+	esac
+}
+
+# snapshot: what a cycle must not leave behind, once the modules are out:
+# modules, vhost and virtio devices, network devices, and unreclaimable
+# slab memory (in KiB, after dropping the caches).
+snapshot() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	echo "modules $(wc -l < /proc/modules)"
+	echo "vhost-devices $(ls /sys/bus/vhost/devices | wc -l)"
+	echo "virtio-devices $(ls /sys/bus/virtio/devices | wc -l)"
+	echo "netdevs $(ls /sys/class/net | wc -l)"
+	sed -n 's/^SUnreclaim: *\([0-9]*\) kB$/slab-kib \1/p' /proc/meminfo
+}
+
+# lifecycle_tests: $cycles cycles drawn from $seed, each under traffic;
+# one result per cycle. Three failed cycles in a row end the run.
+lifecycle_tests() {
+	local actions=(frontend-reset client-rebind frontend-rebind link-flap
+		       virtio_ntb-reload vhost_bus_net-reload vhost_ntb-reload)
+	local i action bad=0 t0=$SECONDS mib_sum
+
+	ip netns add "$ns_a"
+	ip netns add "$ns_b"
+	check "both ends up" ends_up
+	head -c $((1 << 20)) /dev/urandom > "$tmp/mib"
+	mib_sum=$(sha256sum < "$tmp/mib")
+	mib_sum=${mib_sum%% *}
+	start_sinks
+	check "1 MiB each way before the first cycle" \
+		eval 'sink_send $ns_a $ns_b $addr_b && sink_send $ns_b $ns_a $addr_a'
+
+	RANDOM=$seed
+	for ((i = 1; i <= cycles; i++)); do
+		action=${actions[RANDOM % ${#actions[@]}]}
+		background_traffic 0.5
+		cycle "$action" || echo "# cycle $i, $action: a step failed"
+		stop_traffic
+		if ends_up > /dev/null && ping_once &&
+		   sink_send "$ns_a" "$ns_b" $addr_b &&
+		   sink_send "$ns_b" "$ns_a" $addr_a; then
+			ok "cycle $i, $action: both ends back, 1 MiB each way intact"
+			bad=0
+		else
+			fail "cycle $i, $action: both ends back, 1 MiB each way intact"
+			bad=$((bad + 1))
+			[ $bad = 3 ] && break
+		fi
+	done
+	echo "# $((i > cycles ? cycles : i)) cycles in $((SECONDS - t0)) s, seed $seed"
+	kill $(cat "$tmp/sinks") 2>/dev/null
+	wait $(cat "$tmp/sinks") 2>/dev/null
+	: > "$tmp/sinks"
+}
+
+# leftovers BEFORE AFTER: compare two snapshots; slab memory may grow by
+# 2 MiB (caches that keep their slabs), nothing else may.
+leftovers() {
+	local what before after
+
+	while read -r what before; do
+		after=$(sed -n "s/^$what //p" <<< "$2")
+		echo "# $what: $before at the start, $after at the end"
+		if [ "$what" = slab-kib ]; then
+			check "no unreclaimable memory left over ($((after - before)) KiB)" \
+				test $((after - before)) -le 2048
+		else
+			check "no $what left over" test "$after" -le "$before"
+		fi
+	done <<< "$1"
 }
 
 # --- Main ------------------------------------------------------------------
@@ -1075,6 +1263,7 @@ fi
 
 # The NTB bus binds any client to every device: nothing else may be loaded.
 mod_unload $clients $modules
+[ "$cycles" -gt 0 ] && start=$(snapshot)
 
 hostile_tests
 
@@ -1082,8 +1271,12 @@ if ! setup; then
 	fail "load virtio_ntb, vhost_ntb, vhost_bus_net and bind them"
 else
 	ok "load virtio_ntb, vhost_ntb, vhost_bus_net and bind them"
-	data_tests
-	hostile_ring_tests
+	if [ "$cycles" -gt 0 ]; then
+		lifecycle_tests
+	else
+		data_tests
+	fi
+	[ -n "$hostile_rings" ] && hostile_ring_tests
 fi
 
 ip netns del "$ns_a" 2>/dev/null
@@ -1094,6 +1287,12 @@ check "unload the modules" mod_unload $modules
 check "no NTB client left bound" \
 	test ! -e "/sys/bus/ntb/devices/$dev_a/driver" -a \
 	     ! -e "/sys/bus/ntb/devices/$dev_b/driver"
+if [ "$cycles" -gt 0 ]; then
+	# Namespaces go away in a work item.
+	busywait 10 eval 'test "$(ls /sys/class/net | wc -l)" -le \
+		"$(sed -n "s/^netdevs //p" <<< "$start")"'
+	leftovers "$start" "$(snapshot)"
+fi
 check "no kernel warning after the last step" true
 
 echo "1..$num"
