@@ -1062,14 +1062,29 @@ hostile_ring_tests() {
 
 # start_sinks: in each namespace, a server that writes the SHA-256 of
 # what each connection to port 5204 carried to $tmp/sink-NS, a line per
-# connection. Bound to any address, it outlives the network devices.
+# connection, and throws away what comes to port 5205 (traffic). Bound
+# to any address, it outlives the network devices.
 start_sinks() {
 	local ns
 
 	for ns in "$ns_a" "$ns_b"; do
 		: > "$tmp/sink-$ns"
 		ip netns exec "$ns" python3 - "$tmp/sink-$ns" <<-'EOF' &
-		import hashlib, socket, sys
+		import hashlib, socket, sys, threading
+		def discard(c):
+		    c.settimeout(60)
+		    try:
+		        while c.recv(1 << 16):
+		            pass
+		    except OSError:
+		        pass
+		    c.close()
+		def traffic():
+		    s = socket.create_server(('', 5205))
+		    while True:
+		        threading.Thread(target=discard, args=(s.accept()[0],),
+		                         daemon=True).start()
+		threading.Thread(target=traffic, daemon=True).start()
 		s = socket.create_server(('', 5204))
 		while True:
 		    c, _ = s.accept()
@@ -1087,6 +1102,10 @@ start_sinks() {
 		EOF
 		echo $! >> "$tmp/sinks"
 	done
+	for ns in "$ns_a" "$ns_b"; do
+		busywait 30 eval 'ip netns exec $ns cat /proc/net/tcp |
+				  grep -q ":1454 .* 0A "' || return 1
+	done
 }
 
 # sink_send FROM_NS TO_NS TO_ADDR: 1 MiB to the other end's sink, which
@@ -1099,6 +1118,20 @@ sink_send() {
 		- "$tmp/mib" "$3" &&
 	busywait 10 eval 'test "$(wc -l < "$sink")" -gt $n' &&
 	test "$(sed -n "$((n + 1))p" "$sink")" = "$mib_sum"
+}
+
+# sink_traffic: a TCP stream each way and a ping every 10 ms, until
+# stop_traffic; cheaper to start than iperf3.
+sink_traffic() {
+	timeout 60 ip netns exec "$ns_a" bash -c 'cat /dev/zero > "/dev/tcp/$1/5205"' \
+		- $addr_b 2> /dev/null &
+	echo $! >> "$tmp/pids"
+	timeout 60 ip netns exec "$ns_b" bash -c 'cat /dev/zero > "/dev/tcp/$1/5205"' \
+		- $addr_a 2> /dev/null &
+	echo $! >> "$tmp/pids"
+	timeout 60 ip netns exec "$ns_a" ping -q -i 0.01 $addr_b > /dev/null 2>&1 &
+	echo $! >> "$tmp/pids"
+	sleep 0.5
 }
 
 # ping_once: one echo from a to b, within 10 s.
@@ -1152,10 +1185,16 @@ cycle() {
 
 # snapshot: what a cycle must not leave behind, once the modules are out:
 # modules, vhost and virtio devices, network devices, and unreclaimable
-# slab memory (in KiB, after dropping the caches).
+# slab memory (in KiB, after dropping the caches and shrinking the slab
+# caches, which also empties KASAN's quarantine of freed objects).
 snapshot() {
+	local f
+
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$f" 2> /dev/null
+	done
 	echo "modules $(wc -l < /proc/modules)"
 	echo "vhost-devices $(ls /sys/bus/vhost/devices | wc -l)"
 	echo "virtio-devices $(ls /sys/bus/virtio/devices | wc -l)"
@@ -1163,12 +1202,20 @@ snapshot() {
 	sed -n 's/^SUnreclaim: *\([0-9]*\) kB$/slab-kib \1/p' /proc/meminfo
 }
 
+# elapsed START: seconds since $EPOCHREALTIME was START, to 0.1 s.
+elapsed() {
+	local now=$EPOCHREALTIME ms
+
+	ms=$(( (${now/./} - ${1/./}) / 100000 ))
+	echo "$((ms / 10)).$((ms % 10))"
+}
+
 # lifecycle_tests: $cycles cycles drawn from $seed, each under traffic;
 # one result per cycle. Three failed cycles in a row end the run.
 lifecycle_tests() {
 	local actions=(frontend-reset client-rebind frontend-rebind link-flap
 		       virtio_ntb-reload vhost_bus_net-reload vhost_ntb-reload)
-	local i action bad=0 t0=$SECONDS mib_sum
+	local i action bad=0 t0=$SECONDS mib_sum t times up
 
 	ip netns add "$ns_a"
 	ip netns add "$ns_b"
@@ -1176,18 +1223,23 @@ lifecycle_tests() {
 	head -c $((1 << 20)) /dev/urandom > "$tmp/mib"
 	mib_sum=$(sha256sum < "$tmp/mib")
 	mib_sum=${mib_sum%% *}
-	start_sinks
 	check "1 MiB each way before the first cycle" \
-		eval 'sink_send $ns_a $ns_b $addr_b && sink_send $ns_b $ns_a $addr_a'
+		eval 'start_sinks && sink_send $ns_a $ns_b $addr_b &&
+		      sink_send $ns_b $ns_a $addr_a'
 
 	RANDOM=$seed
 	for ((i = 1; i <= cycles; i++)); do
 		action=${actions[RANDOM % ${#actions[@]}]}
-		background_traffic 0.5
+		t=$EPOCHREALTIME
+		sink_traffic
+		times=$(elapsed "$t")
 		cycle "$action" || echo "# cycle $i, $action: a step failed"
 		stop_traffic
-		if ends_up > /dev/null && ping_once &&
-		   sink_send "$ns_a" "$ns_b" $addr_b &&
+		times+=" $(elapsed "$t")"
+		ends_up > /dev/null && ping_once
+		up=$?
+		times+=" $(elapsed "$t")"
+		if [ $up = 0 ] && sink_send "$ns_a" "$ns_b" $addr_b &&
 		   sink_send "$ns_b" "$ns_a" $addr_a; then
 			ok "cycle $i, $action: both ends back, 1 MiB each way intact"
 			bad=0
@@ -1196,6 +1248,7 @@ lifecycle_tests() {
 			bad=$((bad + 1))
 			[ $bad = 3 ] && break
 		fi
+		echo "# cycle $i: traffic, $action, back, data at $times $(elapsed "$t") s"
 	done
 	echo "# $((i > cycles ? cycles : i)) cycles in $((SECONDS - t0)) s, seed $seed"
 	kill $(cat "$tmp/sinks") 2>/dev/null
