@@ -1000,7 +1000,8 @@ lie_len() {
 	check "$name: the buffer is delivered, cut to its size" \
 		test "$got" = "virtio-ntb hostile length"
 	check "$name: virtio-net saw no packet longer than its buffer" \
-		test "$(ip netns exec "$ns_a" cat /sys/class/net/"$if_a"/statistics/rx_length_errors)" = "$errs"
+		test "$(ip netns exec "$ns_a" \
+			cat /sys/class/net/"$if_a"/statistics/rx_length_errors)" = "$errs"
 	stop_traffic
 	check "$name: recover by rebinding the backend's client" \
 		reset_backend "$name"
