@@ -33,6 +33,7 @@
 #include <linux/virtio_ring.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <uapi/linux/virtio_ids.h>
 
 /* Allocation granule of the window allocators: a cache line. */
 #define VIRTIO_NTB_GRANULE_SHIFT	6
@@ -219,7 +220,9 @@ struct virtio_ntb_slot {
  * @broken: the device broke the protocol on this queue.
  * @inflight: the heads of the chains the device has.
  * @slots: the wire buffer of each descriptor.
- * @work: completes the used chains, in BH context.
+ * @work: completes the used chains, in BH context, or on @wq.
+ * @wq: where @work runs: system_bh_wq, or a process context workqueue for
+ *	a driver whose callbacks sleep (see virtio_ntb_callback_wq()).
  */
 struct virtio_ntb_vq {
 	struct virtqueue *vq;
@@ -240,6 +243,7 @@ struct virtio_ntb_vq {
 	unsigned long *inflight;
 	struct virtio_ntb_slot *slots;
 	struct work_struct work;
+	struct workqueue_struct *wq;
 };
 
 /* The offset of the wire driver ring in the backend's window. */
@@ -877,6 +881,18 @@ static void virtio_ntb_publish_queue(struct virtio_ntb_vq *nvq)
 	iowrite16(1, q + offsetof(struct virtio_ntb_queue, enable));
 }
 
+/*
+ * Virtqueue callbacks run in BH context, as virtio drivers expect of an
+ * interrupt. virtio_rpmsg_bus is the exception: its callbacks call the
+ * rpmsg endpoints', which may sleep, since remoteproc calls them from
+ * process context; its queues complete in a work item.
+ */
+static struct workqueue_struct *virtio_ntb_callback_wq(struct virtio_device *vdev)
+{
+	return vdev->id.device == VIRTIO_ID_RPMSG ? system_highpri_wq :
+						    system_bh_wq;
+}
+
 static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
 			       struct virtqueue_info *info,
 			       struct virtio_ntb_vq **out)
@@ -916,6 +932,7 @@ static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
 	nvq->num = virtqueue_get_vring_size(vq);
 	spin_lock_init(&nvq->lock);
 	INIT_WORK(&nvq->work, virtio_ntb_vq_work);
+	nvq->wq = virtio_ntb_callback_wq(&vd->vdev);
 	nvq->slots = kcalloc(nvq->num, sizeof(*nvq->slots), GFP_KERNEL);
 	nvq->inflight = bitmap_zalloc(nvq->num, GFP_KERNEL);
 	if (!nvq->slots || !nvq->inflight)
@@ -1398,7 +1415,7 @@ static void virtio_ntb_db_event(void *ctx, int vector)
 		if (nvq) {
 			virtio_ntb_stat_add(vntb->stats,
 					    VIRTIO_NTB_STAT_DOORBELLS_RECEIVED, 1);
-			queue_work(system_bh_wq, &nvq->work);
+			queue_work(nvq->wq, &nvq->work);
 		}
 	}
 	rcu_read_unlock();
