@@ -19,6 +19,7 @@
 #include <linux/bitfield.h>
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
 #include <linux/genalloc.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
@@ -85,6 +86,7 @@ struct virtio_ntb_vdev;
  * @ack_wq: where a status write waits for the device's acknowledgment.
  * @stats: what the data path did, per CPU, in debugfs.
  * @debugfs: our directory there.
+ * @parent: the parent of the virtio device (see virtio_ntb_parent_add()).
  */
 struct virtio_ntb {
 	struct ntb_dev *ntb;
@@ -109,6 +111,7 @@ struct virtio_ntb {
 	wait_queue_head_t ack_wq;
 	struct virtio_ntb_stats __percpu *stats;
 	struct dentry *debugfs;
+	struct device *parent;
 };
 
 static struct dentry *virtio_ntb_debugfs;
@@ -1100,7 +1103,7 @@ static void virtio_ntb_add_device(struct virtio_ntb *vntb)
 	vd->vdev.id.device = le32_to_cpu(READ_ONCE(blk->device_id));
 	vd->vdev.id.vendor = le32_to_cpu(READ_ONCE(blk->vendor_id));
 	vd->vdev.config = &virtio_ntb_config_ops;
-	vd->vdev.dev.parent = &vntb->ntb->dev;
+	vd->vdev.dev.parent = vntb->parent;
 	vd->vdev.dev.release = virtio_ntb_vdev_release;
 	vd->status_seq = le32_to_cpu(READ_ONCE(blk->status_ack));
 	vd->generation = le32_to_cpu(READ_ONCE(blk->config_generation));
@@ -1428,6 +1431,42 @@ static const struct ntb_ctx_ops virtio_ntb_ctx_ops = {
 
 /* --- probe and remove ----------------------------------------------------- */
 
+static void virtio_ntb_parent_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/*
+ * The parent of the virtio device: a device of our own below the NTB
+ * device, whose DMA API allocations are ordinary memory.
+ * virtio_rpmsg_bus allocates its buffers with dma_alloc_coherent() on the
+ * parent, as remoteproc gives it one; the NTB device has no DMA settings,
+ * and the device behind it may allocate from a pool that is not in the
+ * linear map. This transport copies buffers by their physical address,
+ * with the CPU: ordinary memory is what it needs.
+ */
+static struct device *virtio_ntb_parent_add(struct ntb_dev *ntb)
+{
+	struct device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	int err;
+
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(dev);
+	dev->parent = &ntb->dev;
+	dev->release = virtio_ntb_parent_release;
+	dev->coherent_dma_mask = DMA_BIT_MASK(64);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	err = dev_set_name(dev, "virtio_ntb");
+	if (!err)
+		err = device_add(dev);
+	if (err) {
+		put_device(dev);
+		return ERR_PTR(err);
+	}
+	return dev;
+}
+
 static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 {
 	struct virtio_ntb *vntb;
@@ -1460,10 +1499,15 @@ static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 		err = -ENOMEM;
 		goto err_stats;
 	}
+	vntb->parent = virtio_ntb_parent_add(ntb);
+	if (IS_ERR(vntb->parent)) {
+		err = PTR_ERR(vntb->parent);
+		goto err_wq;
+	}
 
 	err = ntb_set_ctx(ntb, vntb, &virtio_ntb_ctx_ops);
 	if (err)
-		goto err_wq;
+		goto err_parent;
 
 	ntb_db_clear(ntb, valid);
 	ntb_db_clear_mask(ntb, GENMASK_ULL(vntb->db_bits - 1, 0));
@@ -1483,6 +1527,8 @@ static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 err_ctx:
 	ntb_db_set_mask(ntb, valid);
 	ntb_clear_ctx(ntb);
+err_parent:
+	device_unregister(vntb->parent);
 err_wq:
 	destroy_workqueue(vntb->wq);
 err_stats:
@@ -1527,6 +1573,7 @@ static void virtio_ntb_remove(struct ntb_client *client, struct ntb_dev *ntb)
 
 	if (vntb->window.virt)
 		virtio_ntb_free_window(vntb);
+	device_unregister(vntb->parent);
 	free_percpu(vntb->stats);
 	kfree(vntb);
 }

@@ -52,7 +52,7 @@ debugfs=/sys/kernel/debug
 configfs=/sys/kernel/config
 sim=$debugfs/ntb_hw_sim/pair0
 clients="ntb_netdev ntb_transport ntb_tool ntb_perf ntb_pingpong"
-modules="vhost_rpmsg vhost_ntb virtio_ntb virtio_rpmsg_bus rpmsg_char rpmsg_ctrl rpmsg_ns"
+modules="vhost_rpmsg vhost_ntb virtio_ntb virtio_rpmsg_bus rpmsg_ctrl rpmsg_char rpmsg_ns rpmsg_core"
 tmp=
 cfs=
 num=0
@@ -169,7 +169,9 @@ channel() {
 		[ -e "$d/name" ] || continue
 		case $(readlink -f "$d") in */"$1"/*) ;; *) continue ;; esac
 		[ "$(cat "$d/name")" = "$2" ] || continue
-		[ $(($(cat "$d/src"))) = $(($3 & 0xffffffff)) ] || continue
+		# A channel created for any source address gets its
+		# endpoint's once a driver binds.
+		[ "$3" = -1 ] || [ $(($(cat "$d/src"))) = $(($3)) ] || continue
 		[ $(($(cat "$d/dst"))) = $(($4 & 0xffffffff)) ] || continue
 		[ -z "${5:-}" ] && return 0
 		[ "$(basename "$(readlink "$d/driver" 2>/dev/null)")" = "$5" ]
@@ -204,25 +206,31 @@ write_helper() {
 	    finally:
 	        os.close(fd)
 
-	def eptdev(ctrl, src, dst):
-	    """The /dev/rpmsgN of the endpoint ctrl created with src, dst."""
-	    base = '/sys/class/rpmsg/' + os.path.basename(ctrl)
+	def eptdevs(ctrl, src, dst):
+	    """The /dev/rpmsgN below ctrl with addresses src, dst."""
+	    base = os.path.realpath('/sys/class/rpmsg/' + os.path.basename(ctrl))
+	    found = set()
 	    for d in glob.glob('/sys/class/rpmsg/rpmsg[0-9]*'):
-	        if os.path.realpath(d + '/..') != os.path.realpath(base):
-	            continue
-	        if (int(open(d + '/src').read()) == src and
-	                int(open(d + '/dst').read()) == dst & ANY):
-	            return '/dev/' + os.path.basename(d)
-	    raise SystemExit('no endpoint device %d -> %d below %s' % (src, dst, ctrl))
+	        try:
+	            if (os.path.realpath(d).startswith(base + '/') and
+	                    int(open(d + '/src').read()) == src and
+	                    int(open(d + '/dst').read()) == dst & ANY):
+	                found.add('/dev/' + os.path.basename(d))
+	        except OSError:
+	            pass
+	    return found
 
 	def open_ept(ctrl, name, src, dst):
+	    """Create an endpoint device and open it: the new one, since
+	    those of earlier endpoints stay until destroyed."""
+	    old = eptdevs(ctrl, src, dst)
 	    ctrl_ioctl(ctrl, CREATE_EPT, name, src, dst)
-	    path = eptdev(ctrl, src, dst)
-	    for _ in range(50):
-	        if os.path.exists(path):
-	            return os.open(path, os.O_RDWR)
+	    for _ in range(100):
+	        new = eptdevs(ctrl, src, dst) - old
+	        if new and os.path.exists(min(new)):
+	            return os.open(min(new), os.O_RDWR)
 	        time.sleep(0.1)
-	    raise SystemExit('%s did not appear' % path)
+	    raise SystemExit('no endpoint device %d -> %d below %s' % (src, dst, ctrl))
 
 	def close_ept(fd):
 	    fcntl.ioctl(fd, DESTROY_EPT)
@@ -241,10 +249,7 @@ write_helper() {
 	    open(ready, 'w').close()
 	    try:
 	        while True:
-	            m = os.read(fd, 4096)
-	            if m == b'END':
-	                break
-	            os.write(fd, m)
+	            os.write(fd, os.read(fd, 4096))
 	    except OSError as e:
 	        print('# echo: %s' % e)
 	    try:
@@ -252,11 +257,13 @@ write_helper() {
 	    except OSError:
 	        pass
 
-	def stream(ctrl, src, dst, count, wait):
+	def stream(ctrl, src, dst, count, wait, started=None):
 	    """count messages out, each back in order and intact; or, with
-	    wait=0, until the other end goes away (under a reset): exit 0."""
+	    wait=0, until the other end goes away (under a reset): exit 0
+	    if the ones back were intact. started is created once one is."""
 	    fd = open_ept(ctrl, 'stream', src, dst)
 	    err = []
+	    bad = []
 	    def send():
 	        try:
 	            for seq in range(count):
@@ -279,13 +286,12 @@ write_helper() {
 	        if m != payload(got):
 	            seq = struct.unpack('<Q', m[:8])[0] if len(m) >= 8 else -1
 	            err.append('message %d: got %d bytes, seq %d' % (got, len(m), seq))
+	            bad.append(got)
 	            break
 	        got += 1
+	        if got == 1 and started:
+	            open(started, 'w').close()
 	    t.join()
-	    try:
-	        os.write(fd, b'END')
-	    except OSError:
-	        pass
 	    try:
 	        close_ept(fd)
 	    except OSError:
@@ -293,7 +299,7 @@ write_helper() {
 	    print('# stream: %d of %d messages back' % (got, count))
 	    if err:
 	        print('# stream: ' + '; '.join(err))
-	    sys.exit(0 if got == count or (not wait and got) else 1)
+	    sys.exit(0 if got == count or (not wait and got and not bad) else 1)
 
 	def main():
 	    cmd, args = sys.argv[1], sys.argv[2:]
@@ -301,7 +307,7 @@ write_helper() {
 	        echo(args[0], int(args[1], 0), int(args[2], 0), args[3])
 	    elif cmd == 'stream':
 	        stream(args[0], int(args[1], 0), int(args[2], 0), int(args[3]),
-	               int(args[4]))
+	               int(args[4]), args[5] if len(args) > 5 else None)
 	    elif cmd in ('create', 'release'):
 	        try:
 	            ctrl_ioctl(args[0], CREATE_DEV if cmd == 'create' else RELEASE_DEV,
@@ -331,10 +337,10 @@ start_echo() {
 	busywait 10 test -e "$tmp/echo.ready"
 }
 
-# stream COUNT [WAIT]: the frontend's stream 0x600 -> 0x500, sent back by
-# the echo endpoint.
+# stream COUNT [WAIT [STARTED]]: the frontend's stream 0x600 -> 0x500, sent
+# back by the echo endpoint.
 stream() {
-	python3 "$tmp/rpmsg.py" stream "$ctrl_a" 0x600 0x500 "$1" "${2:-1}"
+	python3 "$tmp/rpmsg.py" stream "$ctrl_a" 0x600 0x500 "$1" "${2:-1}" ${3:-}
 }
 
 # bind_client: bind vhost_rpmsg to the device vhost_ntb registered, and
@@ -361,7 +367,7 @@ unbind_client() {
 setup() {
 	local m
 
-	for m in rpmsg_ns rpmsg_char rpmsg_ctrl virtio_rpmsg_bus virtio_ntb; do
+	for m in rpmsg_core rpmsg_ns rpmsg_char rpmsg_ctrl virtio_rpmsg_bus virtio_ntb; do
 		mod_load $m || return 1
 	done
 	# The NTB bus gave both sides to virtio_ntb: side 1 is the backend.
@@ -475,9 +481,16 @@ disrupt() {
 	local name=$1 spid
 
 	shift
-	stream 1000000 0 > "$tmp/disrupt.log" 2>&1 &
+	rm -f "$tmp/started"
+	stream 1000000 0 "$tmp/started" > "$tmp/disrupt.log" 2>&1 &
 	spid=$!
-	sleep 2
+	if ! busywait 30 test -e "$tmp/started"; then
+		fail "$name: no stream to disrupt"
+		kill $spid
+		wait $spid
+		sed 's/^/# /' "$tmp/disrupt.log"
+		return
+	fi
 	check "$name under traffic" "$@"
 	if ! busywait 60 eval '! kill -0 $spid 2>/dev/null'; then
 		kill $spid
@@ -491,7 +504,7 @@ disrupt() {
 frontend_reset() {
 	local vdir
 
-	vdir=$(readlink -f /sys/bus/ntb/devices/"$dev_a"/virtio*)
+	vdir=$(readlink -f /sys/bus/ntb/devices/"$dev_a"/virtio_ntb/virtio*)
 	[ -d "$vdir" ] || return 1
 	echo "${vdir##*/}" > /sys/bus/virtio/drivers/virtio_rpmsg_bus/unbind &&
 	busywait 10 no_channel "$dev_b" rpmsg-raw -1 0x800 &&
@@ -590,7 +603,9 @@ else
 	after "link flap"
 fi
 
-check "unbind the client" unbind_client
+kill $(cat "$tmp/pids") 2>/dev/null
+wait 2>/dev/null
+[ -n "$cfs" ] && check "unbind the client" unbind_client
 check "unload the modules" mod_unload $modules
 check "no NTB client left bound" \
 	test ! -e "/sys/bus/ntb/devices/$dev_a/driver" -a \

@@ -204,7 +204,7 @@ netdev_under() {
 }
 
 frontend_netdev() {
-	netdev_under "/sys/bus/ntb/devices/$dev_a"
+	netdev_under "/sys/bus/ntb/devices/$dev_a/virtio_ntb"
 }
 
 backend_netdev() {
@@ -553,7 +553,7 @@ data_tests() {
 
 	# The frontend resets the device under traffic: unbind virtio-net.
 	background_traffic
-	vdir=$(readlink -f /sys/bus/ntb/devices/"$dev_a"/virtio*)
+	vdir=$(readlink -f /sys/bus/ntb/devices/"$dev_a"/virtio_ntb/virtio*)
 	echo "${vdir##*/}" > /sys/bus/virtio/drivers/virtio_net/unbind
 	check "frontend reset: the backend's carrier goes off" \
 		busywait 20 carrier "$ns_b" "$if_b" 0
@@ -692,7 +692,7 @@ logged() {
 }
 
 frontend_vdev() {
-	ls -d /sys/bus/ntb/devices/"$dev_a"/virtio* > /dev/null 2>&1
+	ls -d /sys/bus/ntb/devices/"$dev_a"/virtio_ntb/virtio* > /dev/null 2>&1
 }
 
 hostile_tests() {
@@ -1153,7 +1153,7 @@ cycle() {
 
 	case $1 in
 	frontend-reset)
-		vdir=$(readlink -f /sys/bus/ntb/devices/"$dev_a"/virtio*) &&
+		vdir=$(readlink -f /sys/bus/ntb/devices/"$dev_a"/virtio_ntb/virtio*) &&
 		echo "${vdir##*/}" > /sys/bus/virtio/drivers/virtio_net/unbind &&
 		echo "${vdir##*/}" > /sys/bus/virtio/drivers/virtio_net/bind
 		;;

@@ -377,7 +377,7 @@ wait_vhost_dev() {
 frontend_virtio() {
 	local v
 
-	for v in /sys/bus/ntb/devices/"$dev_a"/virtio*; do
+	for v in /sys/bus/ntb/devices/"$dev_a"/virtio_ntb/virtio*; do
 		echo "${v##*/}"
 		return 0
 	done
@@ -387,7 +387,7 @@ frontend_virtio() {
 frontend_netdev() {
 	local n
 
-	for n in /sys/bus/ntb/devices/"$dev_a"/virtio*/net/*; do
+	for n in /sys/bus/ntb/devices/"$dev_a"/virtio_ntb/virtio*/net/*; do
 		echo "${n##*/}"
 		return 0
 	done
