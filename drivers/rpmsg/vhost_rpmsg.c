@@ -70,6 +70,16 @@
 /* Segments of a descriptor chain that need no allocation. */
 #define VHOST_RPMSG_IOV		4
 
+/* The counters, in Documentation/ABI/testing/sysfs-bus-vhost-rpmsg. */
+enum {
+	VHOST_RPMSG_STAT_RX,
+	VHOST_RPMSG_STAT_TX,
+	VHOST_RPMSG_STAT_RX_MALFORMED,
+	VHOST_RPMSG_STAT_RX_UNROUTED,
+	VHOST_RPMSG_STAT_BAD_CHAINS,
+	VHOST_RPMSG_NR_STATS
+};
+
 /**
  * struct vhost_rpmsg_hdr - the header of each message, as virtio-rpmsg has it
  * @src: the sender's address.
@@ -115,7 +125,7 @@ struct vhost_rpmsg_hdr {
  * @ctrl: the rpmsg_ctrl device, for /dev/rpmsg_ctrlN.
  * @ns: the name service device.
  * @announce_work: announces this host's channels once the frontend starts.
- * @stats: counters, see vhost_rpmsg_stat_attrs.
+ * @stats: the counters, in sysfs (vhost_rpmsg_stat_attrs).
  */
 struct vhost_rpmsg {
 	struct vhost_bus_device *vdev;
@@ -144,13 +154,7 @@ struct vhost_rpmsg {
 	struct rpmsg_device *ns;
 	struct work_struct announce_work;
 
-	struct {
-		atomic64_t rx;
-		atomic64_t tx;
-		atomic64_t rx_malformed;
-		atomic64_t rx_unrouted;
-		atomic64_t bad_chains;
-	} stats;
+	atomic64_t stats[VHOST_RPMSG_NR_STATS];
 };
 
 /**
@@ -247,7 +251,7 @@ static int vhost_rpmsg_getdesc(struct vhost_rpmsg *vrp,
 				wake_up_all(&vrp->sendq);
 				return ret;
 			}
-			atomic64_inc(&vrp->stats.bad_chains);
+			atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_BAD_CHAINS]);
 			vringh_complete_mmio(&vq->vrh, *head, 0);
 			return -EBADMSG;
 		}
@@ -320,9 +324,15 @@ static int vhost_rpmsg_put(struct vhost_rpmsg *vrp,
 	ret = vringh_complete_mmio(&vq->vrh, head, sizeof(*hdr) + len);
 	if (ret)
 		return ret;
-	atomic64_inc(&vrp->stats.tx);
+	atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_TX]);
 	vhost_rpmsg_notify(vq);
 	return 0;
+}
+
+/* Has the frontend given buffers since @kicks, or stopped? */
+static bool vhost_rpmsg_send_ready(struct vhost_rpmsg *vrp, int kicks)
+{
+	return atomic_read(&vrp->input_kicks) != kicks || !vhost_rpmsg_up(vrp);
 }
 
 static int vhost_rpmsg_send_raw(struct vhost_rpmsg *vrp, u32 src, u32 dst,
@@ -354,8 +364,8 @@ static int vhost_rpmsg_send_raw(struct vhost_rpmsg *vrp, u32 src, u32 dst,
 		if (!timeout)
 			return -ETIMEDOUT;
 		timeout = wait_event_interruptible_timeout(vrp->sendq,
-				atomic_read(&vrp->input_kicks) != kicks ||
-				!vhost_rpmsg_up(vrp), timeout);
+							   vhost_rpmsg_send_ready(vrp, kicks),
+							   timeout);
 		if (timeout < 0)
 			return timeout;
 	}
@@ -370,7 +380,7 @@ static void vhost_rpmsg_deliver(struct vhost_rpmsg *vrp, size_t len)
 	struct rpmsg_endpoint *ept;
 
 	if (len < sizeof(*hdr) || msg_len > len - sizeof(*hdr)) {
-		atomic64_inc(&vrp->stats.rx_malformed);
+		atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_RX_MALFORMED]);
 		dev_warn_ratelimited(&vrp->vdev->dev,
 				     "message of %zu bytes says its payload is %u bytes: dropped\n",
 				     len, len < sizeof(*hdr) ? 0 : msg_len);
@@ -384,13 +394,13 @@ static void vhost_rpmsg_deliver(struct vhost_rpmsg *vrp, size_t len)
 	mutex_unlock(&vrp->endpoints_lock);
 
 	if (!ept) {
-		atomic64_inc(&vrp->stats.rx_unrouted);
+		atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_RX_UNROUTED]);
 		dev_dbg_ratelimited(&vrp->vdev->dev,
 				    "message for 0x%x: no endpoint\n", dst);
 		return;
 	}
 
-	atomic64_inc(&vrp->stats.rx);
+	atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_RX]);
 	mutex_lock(&ept->cb_lock);
 	if (ept->cb)
 		ept->cb(ept->rpdev, hdr->data, msg_len, ept->priv,
@@ -437,7 +447,7 @@ static void vhost_rpmsg_rx_work(struct work_struct *work)
 		vringh_complete_mmio(&vq->vrh, head, 0);
 		vhost_rpmsg_notify(vq);
 		if (len < 0) {
-			atomic64_inc(&vrp->stats.rx_malformed);
+			atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_RX_MALFORMED]);
 			continue;
 		}
 		vhost_rpmsg_deliver(vrp, len);
@@ -1048,29 +1058,49 @@ static const struct vhost_bus_client_attr vhost_rpmsg_cfs_attrs[] = {
 
 /* --- sysfs counters ------------------------------------------------------- */
 
-#define VHOST_RPMSG_STAT(_name)						\
-static ssize_t _name##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct vhost_rpmsg *vrp = dev_get_drvdata(dev);			\
-									\
-	return sysfs_emit(buf, "%lld\n",				\
-			  atomic64_read(&vrp->stats._name));		\
-}									\
-static DEVICE_ATTR_RO(_name)
+static ssize_t vhost_rpmsg_stat_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	struct vhost_rpmsg *vrp = dev_get_drvdata(dev);
+	struct dev_ext_attribute *ea = container_of(attr,
+						    struct dev_ext_attribute,
+						    attr);
+	unsigned long stat = (unsigned long)ea->var;
 
-VHOST_RPMSG_STAT(rx);
-VHOST_RPMSG_STAT(tx);
-VHOST_RPMSG_STAT(rx_malformed);
-VHOST_RPMSG_STAT(rx_unrouted);
-VHOST_RPMSG_STAT(bad_chains);
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&vrp->stats[stat]));
+}
+
+static struct dev_ext_attribute vhost_rpmsg_rx = {
+	__ATTR(rx, 0444, vhost_rpmsg_stat_show, NULL),
+	(void *)VHOST_RPMSG_STAT_RX
+};
+
+static struct dev_ext_attribute vhost_rpmsg_tx = {
+	__ATTR(tx, 0444, vhost_rpmsg_stat_show, NULL),
+	(void *)VHOST_RPMSG_STAT_TX
+};
+
+static struct dev_ext_attribute vhost_rpmsg_rx_malformed = {
+	__ATTR(rx_malformed, 0444, vhost_rpmsg_stat_show, NULL),
+	(void *)VHOST_RPMSG_STAT_RX_MALFORMED
+};
+
+static struct dev_ext_attribute vhost_rpmsg_rx_unrouted = {
+	__ATTR(rx_unrouted, 0444, vhost_rpmsg_stat_show, NULL),
+	(void *)VHOST_RPMSG_STAT_RX_UNROUTED
+};
+
+static struct dev_ext_attribute vhost_rpmsg_bad_chains = {
+	__ATTR(bad_chains, 0444, vhost_rpmsg_stat_show, NULL),
+	(void *)VHOST_RPMSG_STAT_BAD_CHAINS
+};
 
 static struct attribute *vhost_rpmsg_stat_attrs[] = {
-	&dev_attr_rx.attr,
-	&dev_attr_tx.attr,
-	&dev_attr_rx_malformed.attr,
-	&dev_attr_rx_unrouted.attr,
-	&dev_attr_bad_chains.attr,
+	&vhost_rpmsg_rx.attr.attr,
+	&vhost_rpmsg_tx.attr.attr,
+	&vhost_rpmsg_rx_malformed.attr.attr,
+	&vhost_rpmsg_rx_unrouted.attr.attr,
+	&vhost_rpmsg_bad_chains.attr.attr,
 	NULL
 };
 
