@@ -33,9 +33,9 @@
 #include <linux/rpmsg/ns.h>
 #include <linux/slab.h>
 #include <linux/vhost_bus.h>
+#include <linux/virtio_ids.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
-#include <uapi/linux/virtio_ids.h>
 
 #include "rpmsg_internal.h"
 
@@ -122,6 +122,8 @@ struct vhost_rpmsg_hdr {
  * @channels_lock: serialises the creation of channels, @nr_remote and
  *	each channel's &vhost_rpmsg_channel.registered.
  * @nr_remote: the registered channels the frontend announced.
+ * @removing: the device goes away: no channel is added any more;
+ *	protected by @channels_lock.
  * @ctrl: the rpmsg_ctrl device, for /dev/rpmsg_ctrlN.
  * @ns: the name service device.
  * @announce_work: announces this host's channels once the frontend starts.
@@ -150,6 +152,7 @@ struct vhost_rpmsg {
 	struct mutex endpoints_lock;	/* @endpoints */
 	struct mutex channels_lock;	/* channel creation and removal */
 	unsigned int nr_remote;
+	bool removing;
 	struct rpmsg_device *ctrl;
 	struct rpmsg_device *ns;
 	struct work_struct announce_work;
@@ -166,6 +169,8 @@ struct vhost_rpmsg {
  * @remote: created by an announcement of the frontend; removed when the
  *	frontend resets the device.
  * @configfs: created through configfs.
+ * @chinfo: what configfs created it with; the rpmsg core replaces the
+ *	source address with its endpoint's when a driver binds.
  * @registered: not unregistered yet; protected by
  *	&vhost_rpmsg.channels_lock.
  */
@@ -176,6 +181,7 @@ struct vhost_rpmsg_channel {
 	bool remote;
 	bool configfs;
 	bool registered;
+	struct rpmsg_channel_info chinfo;
 };
 
 #define to_vhost_rpmsg_channel(d) \
@@ -231,20 +237,26 @@ static ssize_t vhost_rpmsg_copy(struct vhost_bus_device *vdev,
 /*
  * Take the next chain of @vq. Returns 1 with a chain, 0 if there is none
  * (notifications are then enabled), or -errno: -EBADMSG for a chain that
- * was bad and went back empty, another one for a broken ring (the device
- * is then NEEDS_RESET) or a reset under way.
+ * was bad and went back empty, -ENOMEM for one that is left on the ring,
+ * another one for a broken ring (the device is then NEEDS_RESET) or a reset
+ * under way.
  */
 static int vhost_rpmsg_getdesc(struct vhost_rpmsg *vrp,
 			       struct vhost_bus_vq *vq,
 			       struct vringh_mmiov *riov,
 			       struct vringh_mmiov *wiov, u16 *head)
 {
+	unsigned int tries;
 	int ret;
 
-	for (;;) {
+	for (tries = 0; ; tries++) {
 		ret = vhost_bus_vq_getdesc(vq, riov, wiov, head, GFP_KERNEL);
 		if (ret > 0 || ret == -ENOTCONN)
 			return ret;
+		if (ret == -ENOMEM && *head != vq->vrh.vring.num) {
+			vringh_abandon_mmio(&vq->vrh, 1);
+			return ret;
+		}
 		if (ret < 0) {
 			if (*head == vq->vrh.vring.num) {
 				WRITE_ONCE(vrp->broken, true);
@@ -255,8 +267,11 @@ static int vhost_rpmsg_getdesc(struct vhost_rpmsg *vrp,
 			vringh_complete_mmio(&vq->vrh, *head, 0);
 			return -EBADMSG;
 		}
-		/* Empty: wait for a kick, unless one is due. */
-		if (vringh_notify_enable_mmio(&vq->vrh))
+		/*
+		 * Empty: wait for a kick, unless one is due. An index that
+		 * moves back and forth is not followed for ever.
+		 */
+		if (vringh_notify_enable_mmio(&vq->vrh) || tries)
 			return 0;
 		vringh_notify_disable_mmio(&vq->vrh);
 	}
@@ -297,8 +312,12 @@ static int vhost_rpmsg_put(struct vhost_rpmsg *vrp,
 			break;
 		if (ret == 0)
 			return -EAGAIN;
-		if (ret != -EBADMSG || tries >= vq->vrh.vring.num)
-			return ret == -EBADMSG ? -EIO : ret;
+		if (ret != -EBADMSG)
+			return ret;
+		/* The bad chain went back empty: say so. */
+		vhost_rpmsg_notify(vq);
+		if (tries >= vq->vrh.vring.num)
+			return -EIO;
 	}
 
 	if (vringh_mmiov_length(&vrp->wiov) < sizeof(*hdr) + len) {
@@ -432,6 +451,8 @@ static void vhost_rpmsg_rx_work(struct work_struct *work)
 			vhost_rpmsg_notify(vq);
 			continue;
 		}
+		if (ret == -ENOMEM)
+			break;
 		if (ret <= 0)
 			return;
 
@@ -442,7 +463,7 @@ static void vhost_rpmsg_rx_work(struct work_struct *work)
 			return;
 		}
 		/* A message longer than a buffer is malformed. */
-		if (len >= 0 && vringh_mmiov_length(&vrp->riov) > len)
+		if (len >= 0 && vringh_mmiov_length(&vrp->riov))
 			len = 0;
 		vringh_complete_mmio(&vq->vrh, head, 0);
 		vhost_rpmsg_notify(vq);
@@ -570,6 +591,35 @@ static int vhost_rpmsg_trysend_offchannel(struct rpmsg_endpoint *ept,
 				    len, false);
 }
 
+/*
+ * Would a send take a buffer now, or fail at once? Looking for a buffer
+ * enables the kick that wakes the poller when there is none.
+ */
+static __poll_t vhost_rpmsg_poll(struct rpmsg_endpoint *ept,
+				 struct file *filp, poll_table *wait)
+{
+	struct vhost_rpmsg *vrp = vhost_rpmsg_of_ept(ept);
+	__poll_t mask = EPOLLOUT | EPOLLWRNORM;
+	u16 head;
+	int ret;
+
+	poll_wait(filp, &vrp->sendq, wait);
+
+	mutex_lock(&vrp->tx_lock);
+	if (vhost_rpmsg_up(vrp)) {
+		ret = vhost_rpmsg_getdesc(vrp, vrp->inputq, NULL, &vrp->wiov,
+					  &head);
+		if (ret > 0)
+			vringh_abandon_mmio(&vrp->inputq->vrh, 1);
+		else if (ret == -EBADMSG)
+			vhost_rpmsg_notify(vrp->inputq);
+		else if (!ret)
+			mask = 0;
+	}
+	mutex_unlock(&vrp->tx_lock);
+	return mask;
+}
+
 static ssize_t vhost_rpmsg_get_mtu(struct rpmsg_endpoint *ept)
 {
 	return VHOST_RPMSG_MAX_PAYLOAD;
@@ -583,6 +633,7 @@ static const struct rpmsg_endpoint_ops vhost_rpmsg_endpoint_ops = {
 	.trysend		= vhost_rpmsg_trysend,
 	.trysendto		= vhost_rpmsg_trysendto,
 	.trysend_offchannel	= vhost_rpmsg_trysend_offchannel,
+	.poll			= vhost_rpmsg_poll,
 	.get_mtu		= vhost_rpmsg_get_mtu,
 };
 
@@ -621,6 +672,10 @@ vhost_rpmsg_add_channel(struct vhost_rpmsg *vrp,
 	int err;
 
 	mutex_lock(&vrp->channels_lock);
+	if (vrp->removing) {
+		err = -ENODEV;
+		goto err_unlock;
+	}
 	dup = rpmsg_find_device(&vrp->vdev->dev,
 				(struct rpmsg_channel_info *)chinfo);
 	if (dup) {
@@ -641,6 +696,7 @@ vhost_rpmsg_add_channel(struct vhost_rpmsg *vrp,
 		vrp->nr_remote++;
 	vch->remote = remote;
 	vch->configfs = configfs;
+	vch->chinfo = *chinfo;
 	vch->rpdev.src = chinfo->src;
 	vch->rpdev.dst = chinfo->dst;
 	/* A channel with an address of its own is announced to the frontend. */
@@ -690,8 +746,9 @@ vhost_rpmsg_create_channel(struct rpmsg_device *rpdev,
 	/* The name service creates the channels the frontend announces. */
 	ch = vhost_rpmsg_add_channel(vrp, chinfo, rpdev == vrp->ns, false);
 	if (IS_ERR(ch)) {
-		dev_err(&vrp->vdev->dev, "channel %s 0x%x -> 0x%x: %pe\n",
-			chinfo->name, chinfo->src, chinfo->dst, ch);
+		dev_err_ratelimited(&vrp->vdev->dev,
+				    "channel %s 0x%x -> 0x%x: %pe\n",
+				    chinfo->name, chinfo->src, chinfo->dst, ch);
 		return NULL;
 	}
 	return ch;
@@ -716,8 +773,11 @@ static int vhost_rpmsg_release_channel(struct rpmsg_device *rpdev,
 	vch = vhost_rpmsg_find_channel(vrp, chinfo);
 	if (!vch)
 		return -EINVAL;
-	/* rpmsg_ctrl and the name service go with the device only. */
-	if (vch->core)
+	/*
+	 * rpmsg_ctrl and the name service go with the device only, and the
+	 * frontend's announcements remove only the channels they created.
+	 */
+	if (vch->core || (rpdev == vrp->ns && !vch->remote))
 		err = -EPERM;
 	else
 		vhost_rpmsg_unregister(vch);
@@ -742,8 +802,8 @@ static int vhost_rpmsg_announce(struct rpmsg_device *rpdev, u32 flags)
 				   sizeof(nsm), true);
 	/* Without a frontend now, the channel is announced when one comes. */
 	if (err && err != -ENOTCONN)
-		dev_err(&rpdev->dev, "cannot announce %s: %d\n",
-			rpdev->id.name, err);
+		dev_err_ratelimited(&rpdev->dev, "cannot announce %s: %d\n",
+				    rpdev->id.name, err);
 	return 0;
 }
 
@@ -769,8 +829,13 @@ static int vhost_rpmsg_announce_one(struct device *dev, void *data)
 {
 	struct rpmsg_device *rpdev = to_rpmsg_device(dev);
 
-	if (!to_vhost_rpmsg_channel(rpdev)->remote)
+	if (to_vhost_rpmsg_channel(rpdev)->remote)
+		return 0;
+	/* Only a bound channel has an endpoint, until its driver goes. */
+	device_lock(dev);
+	if (dev->driver)
 		vhost_rpmsg_announce_create(rpdev);
+	device_unlock(dev);
 	return 0;
 }
 
@@ -925,6 +990,9 @@ static void vhost_rpmsg_remove(struct vhost_bus_device *vdev)
 
 	/* The core stopped the rings already: sends fail at once. */
 	vhost_rpmsg_stop(vrp);
+	mutex_lock(&vrp->channels_lock);
+	vrp->removing = true;
+	mutex_unlock(&vrp->channels_lock);
 	/* rpmsg_ctrl first: its ioctls create channels. */
 	device_unregister(&vrp->ctrl->dev);
 	device_for_each_child(&vdev->dev, NULL, vhost_rpmsg_remove_any);
@@ -995,6 +1063,28 @@ static ssize_t vhost_rpmsg_cfs_add_store(struct vhost_bus_device *vdev,
 	return len;
 }
 
+static int vhost_rpmsg_match_configfs(struct device *dev, void *data)
+{
+	struct vhost_rpmsg_channel *vch =
+		to_vhost_rpmsg_channel(to_rpmsg_device(dev));
+	struct rpmsg_channel_info *chinfo = data;
+
+	return vch->configfs && vch->chinfo.src == chinfo->src &&
+	       vch->chinfo.dst == chinfo->dst &&
+	       !strncmp(vch->chinfo.name, chinfo->name, RPMSG_NAME_SIZE);
+}
+
+/* The channel configfs added as @chinfo says, -1 matching only -1. */
+static struct vhost_rpmsg_channel *
+vhost_rpmsg_find_configfs(struct vhost_rpmsg *vrp,
+			  struct rpmsg_channel_info *chinfo)
+{
+	struct device *dev = device_find_child(&vrp->vdev->dev, chinfo,
+					       vhost_rpmsg_match_configfs);
+
+	return dev ? to_vhost_rpmsg_channel(to_rpmsg_device(dev)) : NULL;
+}
+
 static ssize_t vhost_rpmsg_cfs_remove_store(struct vhost_bus_device *vdev,
 					    const char *page, size_t len)
 {
@@ -1006,11 +1096,7 @@ static ssize_t vhost_rpmsg_cfs_remove_store(struct vhost_bus_device *vdev,
 	err = vhost_rpmsg_parse(vdev, "remove_channel", page, len, &chinfo);
 	if (err)
 		return err;
-	vch = vhost_rpmsg_find_channel(vrp, &chinfo);
-	if (vch && !vch->configfs) {
-		put_device(&vch->rpdev.dev);
-		vch = NULL;
-	}
+	vch = vhost_rpmsg_find_configfs(vrp, &chinfo);
 	if (!vch) {
 		dev_err(&vdev->dev,
 			"remove_channel: no channel %s 0x%x -> 0x%x was added here\n",
@@ -1032,11 +1118,16 @@ static int vhost_rpmsg_list_one(struct device *dev, void *data)
 	struct vhost_rpmsg_channel *vch =
 		to_vhost_rpmsg_channel(to_rpmsg_device(dev));
 	struct vhost_rpmsg_list *l = data;
+	char src[12] = "-1", dst[12] = "-1";
 
-	if (vch->configfs)
-		l->len += sysfs_emit_at(l->page, l->len, "%s %d %d\n",
-					vch->rpdev.id.name, (int)vch->rpdev.src,
-					(int)vch->rpdev.dst);
+	if (!vch->configfs)
+		return 0;
+	if (vch->chinfo.src != RPMSG_ADDR_ANY)
+		snprintf(src, sizeof(src), "%u", vch->chinfo.src);
+	if (vch->chinfo.dst != RPMSG_ADDR_ANY)
+		snprintf(dst, sizeof(dst), "%u", vch->chinfo.dst);
+	l->len += sysfs_emit_at(l->page, l->len, "%s %s %s\n",
+				vch->chinfo.name, src, dst);
 	return 0;
 }
 

@@ -13,7 +13,10 @@
 # - name service both ways: a channel added through configfs on the
 #   backend appears on the frontend and carries a message, and goes away
 #   with it; a channel the frontend creates appears on the backend, and
-#   goes away with it;
+#   goes away with it; a destroy announcement of the frontend
+#   removes none of the backend's channels;
+# - a full peer: bursts of messages written without blocking, each way,
+#   faster than the other host drains them, arrive whole and in order;
 # - the configfs values that must be refused, each leaving the channels
 #   as they were, and the release of rpmsg_ctrl or the name service
 #   through /dev/rpmsg_ctrlN refused;
@@ -33,6 +36,7 @@ ksft_skip=4
 
 kbuild=${KBUILD_OUTPUT:-}
 messages=5000
+burst=10000
 
 while getopts "b:n:h" opt; do
 	case $opt in
@@ -188,7 +192,7 @@ no_channel() {
 # rpmsg.py: the ioctls of /dev/rpmsg_ctrlN, and the message streams.
 write_helper() {
 	cat > "$tmp/rpmsg.py" <<-'EOF'
-	import fcntl, glob, hashlib, os, select, struct, sys, threading, time
+	import errno, fcntl, glob, hashlib, os, select, struct, sys, threading, time
 
 	CREATE_EPT = 0x4028b501
 	DESTROY_EPT = 0xb502
@@ -302,6 +306,85 @@ write_helper() {
 	        print('# stream: ' + '; '.join(err))
 	    sys.exit(0 if got == count or (not wait and got and not bad) else 1)
 
+	def drain(ctrl, src, dst, count, ready):
+	    """count messages in, in order and intact."""
+	    fd = open_ept(ctrl, 'burst', src, dst)
+	    open(ready, 'w').close()
+	    got = 0
+	    while got < count:
+	        r, _, _ = select.select([fd], [], [], 30)
+	        if not r:
+	            print('# drain: no message for 30 s after %d' % got)
+	            break
+	        m = os.read(fd, 4096)
+	        if m != payload(got):
+	            print('# drain: message %d is not the one sent' % got)
+	            break
+	        got += 1
+	    close_ept(fd)
+	    print('# drain: %d of %d messages' % (got, count))
+	    sys.exit(0 if got == count else 1)
+
+	def hog(seconds):
+	    """Run this process, and a spinning one on each other CPU, at a
+	    real-time priority: the work items that drain the peer's queues
+	    then run only while this process waits. Returns the spinners."""
+	    cpus = sorted(os.sched_getaffinity(0))
+	    param = os.sched_param(10)
+	    pids = []
+	    for cpu in cpus[1:]:
+	        pid = os.fork()
+	        if pid == 0:
+	            os.sched_setaffinity(0, {cpu})
+	            os.sched_setscheduler(0, os.SCHED_FIFO, param)
+	            end = time.time() + seconds
+	            while time.time() < end:
+	                pass
+	            os._exit(0)
+	        pids.append(pid)
+	    os.sched_setaffinity(0, {cpus[0]})
+	    os.sched_setscheduler(0, os.SCHED_FIFO, param)
+	    return pids
+
+	def burst(ctrl, src, dst, count, polls):
+	    """count messages out as fast as writes go, without blocking, with
+	    the peer's work items held off: a full peer fails a write with
+	    ENOMEM, and the write is tried again once poll() says so
+	    (polls=1), or after a millisecond. Exits 0 if all went out and
+	    the peer was found full at least once."""
+	    fd = open_ept(ctrl, 'burst', src, dst)
+	    os.set_blocking(fd, False)
+	    limit = 120
+	    spinners = hog(limit)
+	    try:
+	        full = 0
+	        seq = 0
+	        end = time.time() + limit
+	        while seq < count and time.time() < end:
+	            try:
+	                os.write(fd, payload(seq))
+	                seq += 1
+	            except OSError as e:
+	                if e.errno not in (errno.ENOMEM, errno.EAGAIN):
+	                    print('# burst: message %d: %s' % (seq, e))
+	                    break
+	                full += 1
+	                if polls:
+	                    _, w, _ = select.select([], [fd], [], 30)
+	                    if not w:
+	                        print('# burst: not writable for 30 s')
+	                        break
+	                else:
+	                    time.sleep(0.001)
+	    finally:
+	        for pid in spinners:
+	            os.kill(pid, 9)
+	            os.waitpid(pid, 0)
+	    close_ept(fd)
+	    print('# burst: %d of %d messages sent, the peer full %d times'
+	          % (seq, count, full))
+	    sys.exit(0 if seq == count and full else 1)
+
 	def main():
 	    cmd, args = sys.argv[1], sys.argv[2:]
 	    if cmd == 'echo':
@@ -309,6 +392,12 @@ write_helper() {
 	    elif cmd == 'stream':
 	        stream(args[0], int(args[1], 0), int(args[2], 0), int(args[3]),
 	               int(args[4]), args[5] if len(args) > 5 else None)
+	    elif cmd == 'drain':
+	        drain(args[0], int(args[1], 0), int(args[2], 0), int(args[3]),
+	              args[4])
+	    elif cmd == 'burst':
+	        burst(args[0], int(args[1], 0), int(args[2], 0), int(args[3]),
+	              int(args[4]))
 	    elif cmd in ('create', 'release'):
 	        try:
 	            ctrl_ioctl(args[0], CREATE_DEV if cmd == 'create' else RELEASE_DEV,
@@ -429,13 +518,65 @@ configfs_tests() {
 		eval '! python3 $tmp/rpmsg.py release $ctrl_b rpmsg_ns 53 53 &&
 		      channel $dev_b rpmsg_ns 53 53 rpmsg_ns'
 
-	check "configfs: remove the channel" \
-		eval 'echo "rpmsg-raw 0x700 -1" > $cfs/vhost_rpmsg/remove_channel'
+	check "configfs: add rpmsg-raw 0x702 -> 0x402 on the backend" \
+		eval 'echo "rpmsg-raw 0x702 0x402" > $cfs/vhost_rpmsg/add_channel'
+	check "configfs: -1 does not remove a channel added with an address (ENOENT)" \
+		refuse remove_channel "rpmsg-raw -1 0x402" "No such file"
+	check "name service: the frontend's destroy announcement leaves the backend's channel" \
+		frontend_destroy
+	check "configfs: add rpmsg-raw any -> 0x403 on the backend" \
+		eval 'echo "rpmsg-raw -1 0x403" > $cfs/vhost_rpmsg/add_channel &&
+		      busywait 10 channel $dev_b rpmsg-raw -1 0x403 rpmsg_chrdev'
+	check "configfs: channels lists the addresses as written" \
+		test "$(cat "$cfs/vhost_rpmsg/channels")" = "$(printf '%s\n' \
+			'rpmsg-raw 1792 -1' 'rpmsg-raw 1794 1026' 'rpmsg-raw -1 1027')"
+	check "configfs: remove the channels" \
+		eval 'echo "rpmsg-raw 0x700 -1" > $cfs/vhost_rpmsg/remove_channel &&
+		      echo "rpmsg-raw 0x702 0x402" > $cfs/vhost_rpmsg/remove_channel &&
+		      echo "rpmsg-raw -1 0x403" > $cfs/vhost_rpmsg/remove_channel'
 	check "name service: it is gone from both hosts" \
 		eval 'no_channel $dev_b rpmsg-raw 0x700 -1 &&
 		      busywait 10 no_channel $dev_a rpmsg-raw -1 0x700'
 	check "configfs: channels is empty" \
 		test -z "$(cat "$cfs/vhost_rpmsg/channels")"
+}
+
+# The frontend creates and releases rpmsg-raw 0x402 -> any: its creation
+# is refused on the backend, which has rpmsg-raw 0x702 -> 0x402, and its
+# destroy announcement must leave that one alone.
+frontend_destroy() {
+	local mark
+
+	mark=$(dmesg | grep -c "rpmsg_destroy_channel failed")
+	python3 "$tmp/rpmsg.py" create "$ctrl_a" rpmsg-raw 0x402 -1 &&
+	busywait 10 channel "$dev_a" rpmsg-raw 0x402 -1 rpmsg_chrdev &&
+	python3 "$tmp/rpmsg.py" release "$ctrl_a" rpmsg-raw 0x402 -1 &&
+	busywait 10 eval 'test $(dmesg | grep -c "rpmsg_destroy_channel failed") -gt $mark' &&
+	channel "$dev_b" rpmsg-raw 0x702 0x402 rpmsg_chrdev
+}
+
+# full_peer FROM_CTRL TO_CTRL POLLS: a burst of $burst messages, written
+# without blocking from one host faster than the other drains them, must
+# find the other host full and arrive whole and in order.
+full_peer() {
+	local rpid ret
+
+	rm -f "$tmp/drain.ready"
+	python3 "$tmp/rpmsg.py" drain "$2" 0x610 0x510 $burst \
+		"$tmp/drain.ready" > "$tmp/drain.log" 2>&1 &
+	rpid=$!
+	if ! busywait 10 test -e "$tmp/drain.ready"; then
+		kill $rpid
+		wait $rpid
+		return 1
+	fi
+	t=$SECONDS
+	python3 "$tmp/rpmsg.py" burst "$1" 0x510 0x610 $burst "$3"
+	ret=$?
+	wait $rpid || ret=1
+	cat "$tmp/drain.log"
+	echo "# $burst messages in $((SECONDS - t)) s"
+	return $ret
 }
 
 # A message from the frontend's end of the announced channel reaches the
@@ -587,6 +728,11 @@ else
 		      r=/sys/bus/vhost/devices/$v/rpmsg &&
 		      test $(cat $r/rx) -ge '"$messages"' -a \
 			   $(cat $r/rx_malformed) = 0 -a $(cat $r/bad_chains) = 0'
+
+	check "full frontend: $burst messages from the backend, none lost" \
+		full_peer "$ctrl_b" "$ctrl_a" 1
+	check "full backend: $burst messages from the frontend, none lost" \
+		full_peer "$ctrl_a" "$ctrl_b" 0
 
 	configfs_tests
 	frontend_channel_tests
