@@ -398,11 +398,18 @@ static void vhost_rpmsg_deliver(struct vhost_rpmsg *vrp, size_t len)
 	u32 dst = le32_to_cpu(hdr->dst);
 	struct rpmsg_endpoint *ept;
 
-	if (len < sizeof(*hdr) || msg_len > len - sizeof(*hdr)) {
+	if (len < sizeof(*hdr)) {
+		atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_RX_MALFORMED]);
+		dev_warn_ratelimited(&vrp->vdev->dev,
+				     "message of %zu bytes, shorter than its header: dropped\n",
+				     len);
+		return;
+	}
+	if (msg_len > len - sizeof(*hdr)) {
 		atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_RX_MALFORMED]);
 		dev_warn_ratelimited(&vrp->vdev->dev,
 				     "message of %zu bytes says its payload is %u bytes: dropped\n",
-				     len, len < sizeof(*hdr) ? 0 : msg_len);
+				     len, msg_len);
 		return;
 	}
 
@@ -440,6 +447,7 @@ static void vhost_rpmsg_rx_work(struct work_struct *work)
 	int budget;
 
 	for (budget = VHOST_RPMSG_BATCH; budget; budget--) {
+		size_t over;
 		ssize_t len;
 		u16 head;
 		int ret;
@@ -462,13 +470,16 @@ static void vhost_rpmsg_rx_work(struct work_struct *work)
 			vringh_abandon_mmio(&vq->vrh, 1);
 			return;
 		}
-		/* A message longer than a buffer is malformed. */
-		if (len >= 0 && vringh_mmiov_length(&vrp->riov))
-			len = 0;
+		/* What is left of the chain: a message longer than a buffer. */
+		over = len < 0 ? 0 : vringh_mmiov_length(&vrp->riov);
 		vringh_complete_mmio(&vq->vrh, head, 0);
 		vhost_rpmsg_notify(vq);
-		if (len < 0) {
+		if (len < 0 || over) {
 			atomic64_inc(&vrp->stats[VHOST_RPMSG_STAT_RX_MALFORMED]);
+			if (over)
+				dev_warn_ratelimited(&vrp->vdev->dev,
+						     "message of %zu bytes, longer than a buffer of %zu: dropped\n",
+						     len + over, sizeof(vrp->rx_buf));
 			continue;
 		}
 		vhost_rpmsg_deliver(vrp, len);

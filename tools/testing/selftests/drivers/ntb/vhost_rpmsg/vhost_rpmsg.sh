@@ -21,7 +21,13 @@
 #   as they were, and the release of rpmsg_ctrl or the name service
 #   through /dev/rpmsg_ctrlN refused;
 # - a frontend reset, a reload of vhost_rpmsg and a link flap, each under
-#   an echo stream, after which a new stream must pass.
+#   an echo stream, after which a new stream must pass;
+# - a hostile frontend: hostile_frontend.py takes side 0 through ntb_tool
+#   and gives the backend messages whose header lies about their length,
+#   messages longer than a buffer, descriptors outside the windows and
+#   chained to themselves, and an avail index that moves back and forth;
+#   each must be refused and counted, and the stock frontend must work
+#   again afterwards.
 #
 # Any kernel splat fails the step during which it was logged.
 #
@@ -52,11 +58,12 @@ esac
 
 export PATH=$PATH:/usr/sbin:/sbin
 
+here=$(cd "$(dirname "$0")" && pwd)
 debugfs=/sys/kernel/debug
 configfs=/sys/kernel/config
 sim=$debugfs/ntb_hw_sim/pair0
 clients="ntb_netdev ntb_transport ntb_tool ntb_perf ntb_pingpong"
-modules="vhost_rpmsg vhost_ntb virtio_ntb virtio_rpmsg_bus"
+modules="vhost_rpmsg vhost_ntb virtio_ntb ntb_tool virtio_rpmsg_bus"
 modules="$modules rpmsg_ctrl rpmsg_char rpmsg_ns rpmsg_core"
 tmp=
 cfs=
@@ -677,6 +684,39 @@ after() {
 	check "$1: a stream of 500 messages passes after it" stream 500
 }
 
+# hostile_frontend: the frontend's side goes from virtio_ntb to ntb_tool,
+# through which hostile_frontend.py drives the backend; each case it
+# reports becomes a step. Then virtio_ntb takes the side back.
+hostile_frontend() {
+	local vdir line rc
+
+	kill $(cat "$tmp/pids") 2>/dev/null
+	wait 2>/dev/null
+	: > "$tmp/pids"
+	check "hostile frontend: ntb_tool takes the frontend's side" \
+		eval 'mod_unload virtio_ntb && mod_load ntb_tool &&
+		      test "$(basename "$(readlink /sys/bus/ntb/devices/$dev_a/driver)")" = ntb_tool'
+	vdir=$(dirname "$(ls -d /sys/bus/vhost/devices/*/rpmsg | head -n 1)")
+	python3 "$here/hostile_frontend.py" -c "$vdir/rpmsg" \
+		"$debugfs/ntb_tool/$dev_a" "$sim/info" \
+		a b c d e past ctrl write loop batch flip > "$tmp/hostile.log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"# PASS "*) ok "hostile frontend: ${line#\# PASS }" ;;
+		"# FAIL "*) fail "hostile frontend: ${line#\# FAIL }" ;;
+		*) echo "$line" ;;
+		esac
+	done < "$tmp/hostile.log"
+	check "hostile frontend: hostile_frontend.py exits 0 (it said $rc)" \
+		test "$rc" = 0
+	echo "# counters:$(for c in rx tx rx_malformed rx_unrouted bad_chains; do
+		printf ' %s %s' $c "$(cat "$vdir/rpmsg/$c")"; done)"
+	check "hostile frontend: virtio_ntb takes the side back" \
+		eval 'mod_unload ntb_tool && mod_load virtio_ntb &&
+		      busywait 30 rpmsg_ctrl $dev_a > /dev/null'
+}
+
 if [ "$(id -u)" != 0 ]; then
 	echo "# must be run as root"
 	exit $ksft_skip
@@ -748,6 +788,9 @@ else
 
 	disrupt "link flap" link_flap
 	after "link flap"
+
+	hostile_frontend
+	after "hostile frontend"
 fi
 
 kill $(cat "$tmp/pids") 2>/dev/null
