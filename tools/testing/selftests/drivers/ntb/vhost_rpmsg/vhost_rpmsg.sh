@@ -688,14 +688,15 @@ after() {
 # through which hostile_frontend.py drives the backend; each case it
 # reports becomes a step. Then virtio_ntb takes the side back.
 hostile_frontend() {
-	local vdir line rc
+	local vdir line rc driver
 
 	kill $(cat "$tmp/pids") 2>/dev/null
 	wait 2>/dev/null
 	: > "$tmp/pids"
 	check "hostile frontend: ntb_tool takes the frontend's side" \
 		eval 'mod_unload virtio_ntb && mod_load ntb_tool &&
-		      test "$(basename "$(readlink /sys/bus/ntb/devices/$dev_a/driver)")" = ntb_tool'
+		      driver=$(readlink /sys/bus/ntb/devices/$dev_a/driver) &&
+		      test "${driver##*/}" = ntb_tool'
 	vdir=$(dirname "$(ls -d /sys/bus/vhost/devices/*/rpmsg | head -n 1)")
 	python3 "$here/hostile_frontend.py" -c "$vdir/rpmsg" \
 		"$debugfs/ntb_tool/$dev_a" "$sim/info" \
