@@ -48,9 +48,13 @@ static void vpd_iowrite64(u64 val, void __iomem *addr)
  * Reads the identity block across the link, so call it off the data path:
  * at probe, and before each connection.
  *
- * Return: 0, with @vpd->ep_session and @vpd->bar_size set; -ENODEV if the
- * function reads as all ones (link down, or gone); -EPROTONOSUPPORT for a
- * wrong magic or version; -EINVAL for a bad size or session.
+ * Also reads the ctrl notify word, once, so that this driver counts on
+ * from what an earlier one left there and its writes always change it.
+ *
+ * Return: 0, with @vpd->ep_session, @vpd->bar_size and @vpd->ctrl set;
+ * -EAGAIN if the function is starting (its magic is still 0); -ENODEV if
+ * it reads as all ones (link down, or gone); -EPROTONOSUPPORT for a wrong
+ * magic or version; -EINVAL for a bad size, session or doorbell kind.
  */
 int virtio_pci_epf_check_ident(struct virtio_pci_epf_device *vpd)
 {
@@ -59,6 +63,8 @@ int virtio_pci_epf_check_ident(struct virtio_pci_epf_device *vpd)
 	magic = ioread32(vpd_ident(vpd, magic));
 	if (magic == VIRTIO_PCI_EPF_GONE)
 		return -ENODEV;
+	if (!magic)
+		return -EAGAIN;
 	/* The EP wrote the rest before the magic. */
 	rmb();
 	version = ioread32(vpd_ident(vpd, version));
@@ -84,6 +90,7 @@ int virtio_pci_epf_check_ident(struct virtio_pci_epf_device *vpd)
 
 	vpd->ep_session = session;
 	vpd->bar_size = bar_size;
+	vpd->ctrl = round_up(ioread32(vpd_notify(vpd, ctrl)), 2);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(virtio_pci_epf_check_ident);
@@ -137,9 +144,13 @@ void virtio_pci_epf_connect(struct virtio_pci_epf_device *vpd, u32 irq)
 	memset(vpd->host, 0, vpd->host_size);
 	vpd->status_seq = 0;
 
+	/*
+	 * A seqlock writer: ctrl odd while the block changes, even when it is
+	 * whole. The control part of BAR 0 is mapped uncached, and MMIO
+	 * writes to it arrive in program order, after the zeroed region.
+	 */
+	iowrite32(++vpd->ctrl, vpd_notify(vpd, ctrl));
 	iowrite32(0, vpd_driver(vpd, magic));
-	/* Whoever reads the block now sees it unfinished. */
-	wmb();
 	memset_io(vpd->bar + VIRTIO_PCI_EPF_DRIVER, 0,
 		  sizeof(struct virtio_pci_epf_driver_block));
 	iowrite32(VIRTIO_PCI_EPF_VERSION, vpd_driver(vpd, version));
@@ -148,13 +159,9 @@ void virtio_pci_epf_connect(struct virtio_pci_epf_device *vpd, u32 irq)
 	iowrite32(irq, vpd_driver(vpd, irq));
 	iowrite32(vpd->ep_session, vpd_driver(vpd, ep_session));
 	iowrite32(session, vpd_driver(vpd, session));
-	/* The block, then the magic that makes it valid. */
-	wmb();
 	iowrite32(VIRTIO_PCI_EPF_MAGIC, vpd_driver(vpd, magic));
-	vpd->session = session;
-	/* The magic, then the word that tells the function to look. */
-	wmb();
 	iowrite32(++vpd->ctrl, vpd_notify(vpd, ctrl));
+	vpd->session = session;
 }
 EXPORT_SYMBOL_GPL(virtio_pci_epf_connect);
 
@@ -162,20 +169,53 @@ EXPORT_SYMBOL_GPL(virtio_pci_epf_connect);
  * virtio_pci_epf_disconnect() - end the connection
  * @vpd: the function.
  *
- * Tells the function to stop using the host region. A function that does
- * not look any more may still write it: clear Bus Master Enable before the
- * host region is freed (virtio_pci_epf_remove() does).
+ * Tells the function to stop using the host region; the rest of the
+ * driver block stays, so that a function that never connected can still
+ * acknowledge. The region may be freed only once
+ * virtio_pci_epf_disconnect_acked() is true, or the function is gone:
+ * virtio_pci_epf_remove() waits for that.
  *
  * Context: the caller serialises the calls on @vpd.
  */
 void virtio_pci_epf_disconnect(struct virtio_pci_epf_device *vpd)
 {
 	iowrite32(0, vpd_driver(vpd, magic));
-	/* The magic, then the word that tells the function to look. */
-	wmb();
-	iowrite32(++vpd->ctrl, vpd_notify(vpd, ctrl));
+	vpd->ctrl += 2;
+	iowrite32(vpd->ctrl, vpd_notify(vpd, ctrl));
 }
 EXPORT_SYMBOL_GPL(virtio_pci_epf_disconnect);
+
+/**
+ * virtio_pci_epf_connected() - has the function taken the connection?
+ * @vpd: the function.
+ *
+ * Return: true once the function wrote the session of the current
+ * connection in the device block: it has mapped the host region.
+ */
+bool virtio_pci_epf_connected(struct virtio_pci_epf_device *vpd)
+{
+	const struct virtio_pci_epf_device_block *blk = vpd->host;
+
+	return vpd->session &&
+	       le32_to_cpu(READ_ONCE(blk->session)) == vpd->session;
+}
+EXPORT_SYMBOL_GPL(virtio_pci_epf_connected);
+
+/**
+ * virtio_pci_epf_disconnect_acked() - has the function let the region go?
+ * @vpd: the function, after virtio_pci_epf_disconnect().
+ *
+ * Return: true once the function acknowledged the end of the current
+ * connection: it will not write the host region any more.
+ */
+bool virtio_pci_epf_disconnect_acked(struct virtio_pci_epf_device *vpd)
+{
+	const struct virtio_pci_epf_device_block *blk = vpd->host;
+
+	return vpd->session &&
+	       le32_to_cpu(READ_ONCE(blk->disconnect_ack)) == vpd->session;
+}
+EXPORT_SYMBOL_GPL(virtio_pci_epf_disconnect_acked);
 
 /**
  * virtio_pci_epf_device_present() - is there a device in this connection?
@@ -190,9 +230,11 @@ bool virtio_pci_epf_device_present(struct virtio_pci_epf_device *vpd)
 {
 	const struct virtio_pci_epf_device_block *blk = vpd->host;
 
-	return le32_to_cpu(READ_ONCE(blk->magic)) == VIRTIO_PCI_EPF_MAGIC &&
-	       le32_to_cpu(READ_ONCE(blk->session)) == vpd->session &&
-	       READ_ONCE(blk->device_id);
+	if (le32_to_cpu(READ_ONCE(blk->magic)) != VIRTIO_PCI_EPF_MAGIC)
+		return false;
+	/* The EP wrote the rest before the magic. */
+	dma_rmb();
+	return virtio_pci_epf_connected(vpd) && READ_ONCE(blk->device_id);
 }
 EXPORT_SYMBOL_GPL(virtio_pci_epf_device_present);
 
@@ -203,10 +245,12 @@ EXPORT_SYMBOL_GPL(virtio_pci_epf_device_present);
  *
  * Reads each value once and checks it against the limits of the protocol.
  * The endpoint may change the block at any time: use @info, never the block,
- * for what sizes or indexes anything.
+ * for what sizes or indexes anything. Status writes are numbered on from
+ * the acknowledgment the block holds.
  *
- * Return: 0, or -EINVAL if a value is out of bounds (logged); the device
- * must then be refused.
+ * Return: 0; -EINVAL if a value is out of bounds (logged): the device must
+ * then be refused; -EAGAIN if the block changed while it was read: read it
+ * again when the function next raises vector 0.
  */
 int virtio_pci_epf_read_device(struct virtio_pci_epf_device *vpd,
 			       struct virtio_pci_epf_device_info *info)
@@ -251,6 +295,15 @@ int virtio_pci_epf_read_device(struct virtio_pci_epf_device *vpd,
 		}
 		info->queue_size_max[q] = num;
 	}
+
+	/* The block read above, before what says it is still the same. */
+	dma_rmb();
+	if (le32_to_cpu(READ_ONCE(blk->magic)) != VIRTIO_PCI_EPF_MAGIC ||
+	    le32_to_cpu(READ_ONCE(blk->session)) != vpd->session ||
+	    le32_to_cpu(READ_ONCE(blk->device_id)) != info->device_id ||
+	    !info->device_id)
+		return -EAGAIN;
+	vpd->status_seq = info->status_ack;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(virtio_pci_epf_read_device);
@@ -285,13 +338,14 @@ u32 virtio_pci_epf_write_status(struct virtio_pci_epf_device *vpd, u8 status)
 {
 	u32 seq = ++vpd->status_seq;
 
+	/*
+	 * The status, then seq, then ctrl: MMIO writes to the uncached
+	 * control part of BAR 0 arrive in program order. ctrl stays even.
+	 */
 	iowrite32(status, vpd_driver(vpd, status));
-	/* The status, and the features and queues before it, then seq. */
-	wmb();
 	iowrite32(seq, vpd_driver(vpd, status_seq));
-	/* Out of the write-combining buffers before the notification. */
-	wmb();
-	iowrite32(++vpd->ctrl, vpd_notify(vpd, ctrl));
+	vpd->ctrl += 2;
+	iowrite32(vpd->ctrl, vpd_notify(vpd, ctrl));
 	return seq;
 }
 EXPORT_SYMBOL_GPL(virtio_pci_epf_write_status);
@@ -301,13 +355,14 @@ EXPORT_SYMBOL_GPL(virtio_pci_epf_write_status);
  * @vpd: the function, connected.
  * @seq: what virtio_pci_epf_write_status() returned.
  *
- * Return: true once the device acknowledged @seq.
+ * Return: true once the device acknowledged @seq in this connection.
  */
 bool virtio_pci_epf_status_acked(struct virtio_pci_epf_device *vpd, u32 seq)
 {
 	const struct virtio_pci_epf_device_block *blk = vpd->host;
 
-	return le32_to_cpu(READ_ONCE(blk->status_ack)) == seq;
+	return virtio_pci_epf_connected(vpd) &&
+	       le32_to_cpu(READ_ONCE(blk->status_ack)) == seq;
 }
 EXPORT_SYMBOL_GPL(virtio_pci_epf_status_acked);
 
@@ -421,15 +476,16 @@ EXPORT_SYMBOL_GPL(virtio_pci_epf_set_queue);
  * @index: the queue.
  * @avail_idx: the driver ring index just published.
  *
- * Call it after the index, which it orders before the notification. The
- * device polls; the notification lets it look sooner.
+ * Call it after the index, which it orders before the notification, also
+ * when the index was written through a write-combining mapping. The device
+ * polls; the notification lets it look sooner.
  */
 void virtio_pci_epf_notify_queue(struct virtio_pci_epf_device *vpd,
 				 unsigned int index, u16 avail_idx)
 {
 	if (WARN_ON_ONCE(index >= VIRTIO_PCI_EPF_MAX_QUEUES))
 		return;
-	/* The driver ring index, then the notification. */
+	/* Out of the write-combining buffers before the notification. */
 	wmb();
 	iowrite32(avail_idx, vpd_notify(vpd, queue[index]));
 }
@@ -441,10 +497,13 @@ EXPORT_SYMBOL_GPL(virtio_pci_epf_notify_queue);
  *	the host region to allocate.
  * @pdev: the PCI device, enabled.
  *
- * Maps BAR 0, checks the identity block, allocates the host region and
- * enables bus mastering. Undo with virtio_pci_epf_remove().
+ * Maps the control part of BAR 0 (uncached; the BAR area is the caller's
+ * to map, write-combining), checks the identity block, allocates the host
+ * region, turns Relaxed Ordering off (the protocol relies on posted writes
+ * arriving in order) and enables bus mastering. Undo with
+ * virtio_pci_epf_remove().
  *
- * Return: 0 or -errno.
+ * Return: 0, -EAGAIN if the function is still starting, or -errno.
  */
 int virtio_pci_epf_probe(struct virtio_pci_epf_device *vpd,
 			 struct pci_dev *pdev)
@@ -462,11 +521,19 @@ int virtio_pci_epf_probe(struct virtio_pci_epf_device *vpd,
 		return -ENODEV;
 	}
 
+	vpd->bar_len = pci_resource_len(pdev, VIRTIO_PCI_EPF_BAR);
+	if (vpd->bar_len < VIRTIO_PCI_EPF_MIN_BAR) {
+		dev_err(vpd->dev, "BAR %u of %llu bytes, less than %u\n",
+			VIRTIO_PCI_EPF_BAR, (u64)vpd->bar_len,
+			VIRTIO_PCI_EPF_MIN_BAR);
+		return -ENODEV;
+	}
+
 	err = pci_request_region(pdev, VIRTIO_PCI_EPF_BAR, "virtio-pci-epf");
 	if (err)
 		return err;
-	vpd->bar_len = pci_resource_len(pdev, VIRTIO_PCI_EPF_BAR);
-	vpd->bar = pci_iomap(pdev, VIRTIO_PCI_EPF_BAR, 0);
+	vpd->bar = pci_iomap_range(pdev, VIRTIO_PCI_EPF_BAR, 0,
+				   VIRTIO_PCI_EPF_BAR_AREA);
 	if (!vpd->bar) {
 		err = -ENOMEM;
 		goto err_region;
@@ -478,8 +545,6 @@ int virtio_pci_epf_probe(struct virtio_pci_epf_device *vpd,
 
 	err = dma_set_mask_and_coherent(vpd->dev, DMA_BIT_MASK(64));
 	if (err)
-		err = dma_set_mask_and_coherent(vpd->dev, DMA_BIT_MASK(32));
-	if (err)
 		goto err_unmap;
 	vpd->host = dma_alloc_coherent(vpd->dev, vpd->host_size,
 				       &vpd->host_addr, GFP_KERNEL);
@@ -487,6 +552,8 @@ int virtio_pci_epf_probe(struct virtio_pci_epf_device *vpd,
 		err = -ENOMEM;
 		goto err_unmap;
 	}
+	pcie_capability_clear_word(pdev, PCI_EXP_DEVCTL,
+				   PCI_EXP_DEVCTL_RELAX_EN);
 	pci_set_master(pdev);
 	return 0;
 
@@ -503,16 +570,38 @@ EXPORT_SYMBOL_GPL(virtio_pci_epf_probe);
  * @vpd: the function, as virtio_pci_epf_probe() set it up.
  * @pdev: its PCI device.
  *
- * Disconnects, clears Bus Master Enable so that the function cannot write
- * our memory any more, whatever it missed, and frees the host region.
+ * Call it with the device reset and the interrupts freed. Disconnects and
+ * waits, for at most VIRTIO_PCI_EPF_DISCONNECT_WAIT_US, for the function
+ * to acknowledge; then clears Bus Master Enable. The host region is freed
+ * if the function acknowledged, or is gone or restarted; otherwise it is
+ * kept, since a function that missed the disconnection could write it
+ * once bus mastering is enabled again.
+ *
+ * Context: process context; sleeps.
  */
 void virtio_pci_epf_remove(struct virtio_pci_epf_device *vpd,
 			   struct pci_dev *pdev)
 {
+	bool acked;
+	u16 cmd;
+	int gone;
+
 	virtio_pci_epf_disconnect(vpd);
+	read_poll_timeout(virtio_pci_epf_disconnect_acked, acked,
+			  acked || virtio_pci_epf_poll_ident(vpd), USEC_PER_MSEC,
+			  VIRTIO_PCI_EPF_DISCONNECT_WAIT_US, false, vpd);
 	pci_clear_master(pdev);
-	dma_free_coherent(vpd->dev, vpd->host_size, vpd->host,
-			  vpd->host_addr);
+	/* Its completion comes after the function's earlier writes. */
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	gone = virtio_pci_epf_poll_ident(vpd);
+
+	if (acked || gone)
+		dma_free_coherent(vpd->dev, vpd->host_size, vpd->host,
+				  vpd->host_addr);
+	else
+		dev_warn(vpd->dev,
+			 "function did not let go of %zu bytes of host memory: not freed\n",
+			 vpd->host_size);
 	pci_iounmap(pdev, vpd->bar);
 	pci_release_region(pdev, VIRTIO_PCI_EPF_BAR);
 }

@@ -18,6 +18,7 @@
 #define TEST_BAR_LEN		SZ_128K
 #define TEST_HOST_SIZE		SZ_64K
 #define TEST_HOST_ADDR		0x10000000000ULL
+#define TEST_IRQ		virtio_pci_epf_irq(VIRTIO_PCI_EPF_IRQ_MSI, 1)
 
 struct vpd_test {
 	struct virtio_pci_epf_device vpd;
@@ -83,6 +84,7 @@ static void vpd_test_publish(struct vpd_test *t)
 	t->blk->queue_size_max[2] = cpu_to_le16(0);
 	t->blk->config_len = cpu_to_le16(8);
 	t->blk->session = cpu_to_le32(t->vpd.session);
+	t->blk->status_ack = t->drv->status_seq;
 	t->blk->device_id = cpu_to_le32(1);
 	t->blk->magic = cpu_to_le32(VIRTIO_PCI_EPF_MAGIC);
 }
@@ -109,11 +111,12 @@ static void vpd_test_ident_bad(struct kunit *test)
 		int err;
 	} cases[] = {
 		{ 0, 0xffffffff, -ENODEV },		/* link down */
-		{ 0, 0, -EPROTONOSUPPORT },		/* not written */
+		{ 0, 0, -EAGAIN },			/* starting */
 		{ 0, 0x564e5442, -EPROTONOSUPPORT },	/* virtio-ntb's */
 		{ 1, 2, -EPROTONOSUPPORT },		/* version */
 		{ 1, 0, -EPROTONOSUPPORT },
 		{ 2, 0, -EINVAL },			/* session 0 */
+		{ 2, 0xffffffff, 0 },			/* all ones elsewhere */
 		{ 3, SZ_64K - SZ_4K, -EINVAL },		/* BAR too small */
 		{ 3, SZ_64K + 1, -EINVAL },		/* not 4 KiB units */
 		{ 3, TEST_BAR_LEN + SZ_4K, -EINVAL },	/* past the BAR */
@@ -129,6 +132,8 @@ static void vpd_test_ident_bad(struct kunit *test)
 		words[cases[i].field] = cpu_to_le32(cases[i].value);
 		KUNIT_EXPECT_EQ_MSG(test, virtio_pci_epf_check_ident(&t->vpd),
 				    cases[i].err, "case %u", i);
+		if (!cases[i].err)
+			continue;
 		/* Nothing of a refused identity is taken. */
 		KUNIT_EXPECT_EQ_MSG(test, t->vpd.ep_session, 0, "case %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, t->vpd.bar_size, 0, "case %u", i);
@@ -163,7 +168,10 @@ static void vpd_test_connect(struct kunit *test)
 	u32 irq = virtio_pci_epf_irq(VIRTIO_PCI_EPF_IRQ_MSIX, 5);
 	u32 first;
 
+	/* An earlier driver left ctrl odd: this one counts on, even. */
+	t->notify->ctrl = cpu_to_le32(7);
 	KUNIT_ASSERT_EQ(test, virtio_pci_epf_check_ident(&t->vpd), 0);
+	KUNIT_EXPECT_EQ(test, t->vpd.ctrl, 8);
 	/* Left over from an earlier connection: zeroed before it is given. */
 	memset(t->vpd.host, 0xa5, TEST_HOST_SIZE);
 	t->drv->queues[7].size = cpu_to_le16(64);
@@ -180,18 +188,33 @@ static void vpd_test_connect(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(t->drv->queues[7].size), 0);
 	KUNIT_EXPECT_NE(test, le32_to_cpu(t->drv->session), 0);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->session), t->vpd.session);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->ctrl), 1);
+	/* Odd while the block was rewritten, even once it is whole. */
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->ctrl), 10);
+	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_connected(&t->vpd));
 	first = t->vpd.session;
 
 	/* Each connection has a session of its own. */
 	virtio_pci_epf_connect(&t->vpd, irq);
 	KUNIT_EXPECT_NE(test, t->vpd.session, first);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->session), t->vpd.session);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->ctrl), 2);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->ctrl), 12);
 
+	/* The EP takes the connection. */
+	t->blk->session = cpu_to_le32(first);
+	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_connected(&t->vpd));
+	t->blk->session = cpu_to_le32(t->vpd.session);
+	KUNIT_EXPECT_TRUE(test, virtio_pci_epf_connected(&t->vpd));
+
+	/* A disconnection keeps the block, but for the magic, for the EP. */
 	virtio_pci_epf_disconnect(&t->vpd);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->magic), 0);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->ctrl), 3);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(t->drv->host_addr), TEST_HOST_ADDR);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->ctrl), 14);
+	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_disconnect_acked(&t->vpd));
+	t->blk->disconnect_ack = cpu_to_le32(first);
+	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_disconnect_acked(&t->vpd));
+	t->blk->disconnect_ack = cpu_to_le32(t->vpd.session);
+	KUNIT_EXPECT_TRUE(test, virtio_pci_epf_disconnect_acked(&t->vpd));
 }
 
 static void vpd_test_device(struct kunit *test)
@@ -200,7 +223,7 @@ static void vpd_test_device(struct kunit *test)
 	struct virtio_pci_epf_device_info info;
 
 	KUNIT_ASSERT_EQ(test, virtio_pci_epf_check_ident(&t->vpd), 0);
-	virtio_pci_epf_connect(&t->vpd, 0);
+	virtio_pci_epf_connect(&t->vpd, TEST_IRQ);
 	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_device_present(&t->vpd));
 
 	vpd_test_publish(t);
@@ -215,6 +238,12 @@ static void vpd_test_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.queue_size_max[0], 256);
 	KUNIT_EXPECT_EQ(test, info.queue_size_max[2], 0);
 	KUNIT_EXPECT_EQ(test, info.queue_size_max[3], 0);
+
+	/* A device that went while it was read is read again later. */
+	t->blk->device_id = 0;
+	KUNIT_EXPECT_EQ(test, virtio_pci_epf_read_device(&t->vpd, &info),
+			-EAGAIN);
+	t->blk->device_id = cpu_to_le32(1);
 
 	/* A block of another connection, or of none, shows no device. */
 	t->blk->session = cpu_to_le32(t->vpd.session + 1);
@@ -240,7 +269,7 @@ static void vpd_test_device_bad(struct kunit *test)
 		{ 0xffff, 0, 256, 8, 1 },
 		{ 3, 1, 3, 8, 1 },
 		{ 3, 2, 0xffff, 8, 1 },
-		{ 3, 0, VIRTIO_PCI_EPF_MAX_QUEUE_SIZE + 1, 8, 1 },
+		{ 3, 0, VIRTIO_PCI_EPF_MAX_QUEUE_SIZE + 1, 8, 1 },	/* not 2^n */
 		{ 3, 0, 256, VIRTIO_PCI_EPF_CONFIG_SIZE + 1, 1 },
 		{ 3, 0, 256, 0xffff, 1 },
 		{ 3, 0, 256, 8, 2 },
@@ -252,7 +281,7 @@ static void vpd_test_device_bad(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		vpd_test_reset(t);
 		KUNIT_ASSERT_EQ(test, virtio_pci_epf_check_ident(&t->vpd), 0);
-		virtio_pci_epf_connect(&t->vpd, 0);
+		virtio_pci_epf_connect(&t->vpd, TEST_IRQ);
 		vpd_test_publish(t);
 		t->blk->num_queues = cpu_to_le16(cases[i].num_queues);
 		t->blk->queue_size_max[cases[i].queue] =
@@ -267,7 +296,7 @@ static void vpd_test_device_bad(struct kunit *test)
 	/* The largest of each is taken. */
 	vpd_test_reset(t);
 	KUNIT_ASSERT_EQ(test, virtio_pci_epf_check_ident(&t->vpd), 0);
-	virtio_pci_epf_connect(&t->vpd, 0);
+	virtio_pci_epf_connect(&t->vpd, TEST_IRQ);
 	vpd_test_publish(t);
 	t->blk->num_queues = cpu_to_le16(VIRTIO_PCI_EPF_MAX_QUEUES);
 	t->blk->queue_size_max[VIRTIO_PCI_EPF_MAX_QUEUES - 1] =
@@ -281,11 +310,13 @@ static void vpd_test_device_bad(struct kunit *test)
 static void vpd_test_status(struct kunit *test)
 {
 	struct vpd_test *t = vpd_test_init(test);
-	u32 seq;
+	struct virtio_pci_epf_device_info info;
+	u32 seq, first;
 
 	KUNIT_ASSERT_EQ(test, virtio_pci_epf_check_ident(&t->vpd), 0);
-	virtio_pci_epf_connect(&t->vpd, 0);
+	virtio_pci_epf_connect(&t->vpd, TEST_IRQ);
 	vpd_test_publish(t);
+	KUNIT_ASSERT_EQ(test, virtio_pci_epf_read_device(&t->vpd, &info), 0);
 
 	virtio_pci_epf_set_features(&t->vpd, 0x123456789abcdefULL);
 	KUNIT_EXPECT_EQ(test, le64_to_cpu(t->drv->driver_features),
@@ -294,7 +325,7 @@ static void vpd_test_status(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seq, 1);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->status), 0x0b);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->status_seq), 1);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->ctrl), 2);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->ctrl), 4);
 	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_status_acked(&t->vpd, seq));
 
 	/* The device refuses the features: FEATURES_OK is not set. */
@@ -308,9 +339,25 @@ static void vpd_test_status(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seq, 2);
 	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_status_acked(&t->vpd, seq));
 
-	/* A new connection numbers its status writes from 1 again. */
-	virtio_pci_epf_connect(&t->vpd, 0);
-	KUNIT_EXPECT_EQ(test, virtio_pci_epf_write_status(&t->vpd, 1), 1);
+	/*
+	 * A new connection: an acknowledgment left in the block by the one
+	 * before does not count, and status writes are numbered on from the
+	 * acknowledgment of the device block taken.
+	 */
+	first = t->vpd.session;
+	virtio_pci_epf_connect(&t->vpd, TEST_IRQ);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->status_seq), 0);
+	t->blk->session = cpu_to_le32(first);
+	t->blk->status_ack = cpu_to_le32(1);
+	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_status_acked(&t->vpd, 1));
+	vpd_test_publish(t);
+	t->blk->status_ack = cpu_to_le32(41);
+	KUNIT_ASSERT_EQ(test, virtio_pci_epf_read_device(&t->vpd, &info), 0);
+	seq = virtio_pci_epf_write_status(&t->vpd, 1);
+	KUNIT_EXPECT_EQ(test, seq, 42);
+	KUNIT_EXPECT_FALSE(test, virtio_pci_epf_status_acked(&t->vpd, seq));
+	t->blk->status_ack = cpu_to_le32(seq);
+	KUNIT_EXPECT_TRUE(test, virtio_pci_epf_status_acked(&t->vpd, seq));
 }
 
 static void vpd_test_config(struct kunit *test)
@@ -320,7 +367,7 @@ static void vpd_test_config(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_ASSERT_EQ(test, virtio_pci_epf_check_ident(&t->vpd), 0);
-	virtio_pci_epf_connect(&t->vpd, 0);
+	virtio_pci_epf_connect(&t->vpd, TEST_IRQ);
 	vpd_test_publish(t);
 	for (i = 0; i < VIRTIO_PCI_EPF_CONFIG_SIZE; i++)
 		t->blk->config[i] = i + 1;
@@ -358,7 +405,7 @@ static void vpd_test_queues(struct kunit *test)
 	u64 used = virtio_pci_epf_addr(VIRTIO_PCI_EPF_ADDR_HOST, 0x1000);
 
 	KUNIT_ASSERT_EQ(test, virtio_pci_epf_check_ident(&t->vpd), 0);
-	virtio_pci_epf_connect(&t->vpd, 0);
+	virtio_pci_epf_connect(&t->vpd, TEST_IRQ);
 
 	KUNIT_EXPECT_EQ(test, desc, 0x0002000000002000ULL);
 	KUNIT_EXPECT_EQ(test, used, 0x0001000000001000ULL);

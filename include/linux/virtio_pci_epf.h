@@ -20,6 +20,7 @@
 #include <linux/minmax.h>
 #include <linux/sizes.h>
 #include <linux/stddef.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 
 struct device;
@@ -117,7 +118,9 @@ struct virtio_pci_epf_ident {
 
 /**
  * struct virtio_pci_epf_notify - the RC's notifications
- * @ctrl: incremented by the RC after it wrote the driver block.
+ * @ctrl: a sequence count of the RC's writes to the driver block: odd
+ *	while it rewrites the connection fields, even otherwise; 2 more for
+ *	each status write.
  * @reserved: zero.
  * @queue: for each queue, the driver ring index the RC published last.
  *
@@ -193,7 +196,11 @@ struct virtio_pci_epf_driver_block {
  * @config_generation: the configuration generation.
  * @num_queues: the number of virtqueues.
  * @config_len: the bytes of @config in use.
- * @session: the &virtio_pci_epf_driver_block.session this block answers.
+ * @session: the &virtio_pci_epf_driver_block.session this block answers,
+ *	written when the EP connects.
+ * @disconnect_ack: the last &virtio_pci_epf_driver_block.session the EP
+ *	disconnected from: its last write to the host region in that
+ *	connection.
  * @reserved: zero.
  * @queue_size_max: the most entries each queue may have; 0: no queue.
  * @config: the device configuration space.
@@ -213,7 +220,8 @@ struct virtio_pci_epf_device_block {
 	__le16 num_queues;
 	__le16 config_len;
 	__le32 session;
-	__le32 reserved[5];
+	__le32 disconnect_ack;
+	__le32 reserved[4];
 	__le16 queue_size_max[VIRTIO_PCI_EPF_MAX_QUEUES];
 	u8 config[VIRTIO_PCI_EPF_CONFIG_SIZE];
 };
@@ -272,6 +280,8 @@ static inline u64 virtio_pci_epf_addr(unsigned int region, u64 offset)
 
 /* How long an odd configuration generation is waited out. */
 #define VIRTIO_PCI_EPF_CONFIG_WAIT_US	1000
+/* How long the RC waits for the EP to acknowledge a disconnection. */
+#define VIRTIO_PCI_EPF_DISCONNECT_WAIT_US	USEC_PER_SEC
 
 /**
  * struct virtio_pci_epf_device - a vhost-pci-epf function, seen from the RC
@@ -344,6 +354,8 @@ int virtio_pci_epf_check_ident(struct virtio_pci_epf_device *vpd);
 int virtio_pci_epf_poll_ident(struct virtio_pci_epf_device *vpd);
 void virtio_pci_epf_connect(struct virtio_pci_epf_device *vpd, u32 irq);
 void virtio_pci_epf_disconnect(struct virtio_pci_epf_device *vpd);
+bool virtio_pci_epf_connected(struct virtio_pci_epf_device *vpd);
+bool virtio_pci_epf_disconnect_acked(struct virtio_pci_epf_device *vpd);
 bool virtio_pci_epf_device_present(struct virtio_pci_epf_device *vpd);
 int virtio_pci_epf_read_device(struct virtio_pci_epf_device *vpd,
 			       struct virtio_pci_epf_device_info *info);

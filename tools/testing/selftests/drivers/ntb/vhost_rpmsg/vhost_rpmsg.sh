@@ -22,6 +22,8 @@
 #   through /dev/rpmsg_ctrlN refused;
 # - a frontend reset, a reload of vhost_rpmsg and a link flap, each under
 #   an echo stream, after which a new stream must pass;
+# - the backend's /dev/rpmsg_ctrlN held open while vhost_rpmsg is
+#   unbound: its ioctls must fail with ENODEV;
 # - a hostile frontend: hostile_frontend.py takes side 0 through ntb_tool
 #   and gives the backend messages whose header lies about their length,
 #   messages longer than a buffer, descriptors outside the windows and
@@ -412,6 +414,23 @@ write_helper() {
 	        except OSError as e:
 	            print('# %s: %s' % (cmd, e))
 	            sys.exit(1)
+	    elif cmd == 'gone':
+	        # gone CTRL COMMAND: CTRL stays open while COMMAND removes
+	        # its rpmsg device; an ioctl must then fail with ENODEV.
+	        fd = os.open(args[0], os.O_RDWR)
+	        try:
+	            if os.system(args[1]):
+	                print('# gone: "%s" failed' % args[1])
+	                sys.exit(1)
+	            try:
+	                fcntl.ioctl(fd, CREATE_EPT, info('gone', 0x700, 0x701))
+	            except OSError as e:
+	                print('# gone: %s' % e)
+	                sys.exit(0 if e.errno == errno.ENODEV else 1)
+	            print('# gone: the ioctl succeeded')
+	            sys.exit(1)
+	        finally:
+	            os.close(fd)
 	    elif cmd == 'send':
 	        # send CTRL-less: write one message to an rpmsg device
 	        fd = os.open(args[0], os.O_RDWR)
@@ -671,6 +690,19 @@ link_flap() {
 	busywait 30 rpmsg_ctrl "$dev_a" > /dev/null
 }
 
+# ctrl_gone: the backend's /dev/rpmsg_ctrlN, held open while vhost_rpmsg
+# is unbound, answers its ioctls with ENODEV; then vhost_rpmsg binds again.
+ctrl_gone() {
+	kill $(cat "$tmp/pids") 2>/dev/null
+	wait 2>/dev/null
+	: > "$tmp/pids"
+	check "rpmsg_ctrl held open across the unbind of vhost_rpmsg: ENODEV" \
+		python3 "$tmp/rpmsg.py" gone "$ctrl_b" \
+		"timeout 30 sh -c 'rmdir $cfs/vhost_rpmsg 2>/dev/null; rmdir $cfs'"
+	cfs=
+	check "vhost_rpmsg binds again after it" bind_client
+}
+
 # after NAME: both ends are back and a new stream passes.
 after() {
 	# The echo endpoint may have outlived the disruption: a new one.
@@ -786,6 +818,9 @@ else
 
 	disrupt "vhost_rpmsg unbound and reloaded" client_reload
 	after "vhost_rpmsg reload"
+
+	ctrl_gone
+	after "rpmsg_ctrl held open across an unbind"
 
 	disrupt "link flap" link_flap
 	after "link flap"
