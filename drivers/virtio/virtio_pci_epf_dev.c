@@ -13,6 +13,8 @@
 #include <linux/dma-mapping.h>
 #include <linux/export.h>
 #include <linux/io.h>
+/* 64-bit fields low half first: a bridge need not carry 64-bit writes. */
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iopoll.h>
 #include <linux/log2.h>
 #include <linux/module.h>
@@ -33,13 +35,6 @@
 #define vpd_notify(vpd, field)						\
 	((vpd)->bar + VIRTIO_PCI_EPF_NOTIFY +				\
 	 offsetof(struct virtio_pci_epf_notify, field))
-
-/* Low half first: a bridge need not carry 64-bit writes. */
-static void vpd_iowrite64(u64 val, void __iomem *addr)
-{
-	iowrite32(lower_32_bits(val), addr);
-	iowrite32(upper_32_bits(val), addr + 4);
-}
 
 /**
  * virtio_pci_epf_check_ident() - read and check the identity block
@@ -154,7 +149,7 @@ void virtio_pci_epf_connect(struct virtio_pci_epf_device *vpd, u32 irq)
 	memset_io(vpd->bar + VIRTIO_PCI_EPF_DRIVER, 0,
 		  sizeof(struct virtio_pci_epf_driver_block));
 	iowrite32(VIRTIO_PCI_EPF_VERSION, vpd_driver(vpd, version));
-	vpd_iowrite64(vpd->host_addr, vpd_driver(vpd, host_addr));
+	iowrite64_lo_hi(vpd->host_addr, vpd_driver(vpd, host_addr));
 	iowrite32(vpd->host_size, vpd_driver(vpd, host_size));
 	iowrite32(irq, vpd_driver(vpd, irq));
 	iowrite32(vpd->ep_session, vpd_driver(vpd, ep_session));
@@ -318,7 +313,7 @@ EXPORT_SYMBOL_GPL(virtio_pci_epf_read_device);
 void virtio_pci_epf_set_features(struct virtio_pci_epf_device *vpd,
 				 u64 features)
 {
-	vpd_iowrite64(features, vpd_driver(vpd, driver_features));
+	iowrite64_lo_hi(features, vpd_driver(vpd, driver_features));
 }
 EXPORT_SYMBOL_GPL(virtio_pci_epf_set_features);
 
@@ -462,9 +457,9 @@ void virtio_pci_epf_set_queue(struct virtio_pci_epf_device *vpd,
 	q = vpd->bar + VIRTIO_PCI_EPF_DRIVER +
 	    offsetof(struct virtio_pci_epf_driver_block, queues) +
 	    index * sizeof(struct virtio_pci_epf_queue);
-	vpd_iowrite64(desc, q + offsetof(struct virtio_pci_epf_queue, desc));
-	vpd_iowrite64(avail, q + offsetof(struct virtio_pci_epf_queue, avail));
-	vpd_iowrite64(used, q + offsetof(struct virtio_pci_epf_queue, used));
+	iowrite64_lo_hi(desc, q + offsetof(struct virtio_pci_epf_queue, desc));
+	iowrite64_lo_hi(avail, q + offsetof(struct virtio_pci_epf_queue, avail));
+	iowrite64_lo_hi(used, q + offsetof(struct virtio_pci_epf_queue, used));
 	iowrite16(size, q + offsetof(struct virtio_pci_epf_queue, size));
 	iowrite16(!!size, q + offsetof(struct virtio_pci_epf_queue, enable));
 }

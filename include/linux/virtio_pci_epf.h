@@ -73,7 +73,6 @@ struct pci_dev;
 /* &virtio_pci_epf_driver_block.irq */
 #define VIRTIO_PCI_EPF_IRQ_KIND		GENMASK(7, 0)
 #define VIRTIO_PCI_EPF_IRQ_VECTORS	GENMASK(15, 8)
-#define VIRTIO_PCI_EPF_IRQ_NONE		0
 #define VIRTIO_PCI_EPF_IRQ_INTX		1
 #define VIRTIO_PCI_EPF_IRQ_MSI		2
 #define VIRTIO_PCI_EPF_IRQ_MSIX		3
@@ -88,12 +87,11 @@ struct pci_dev;
 #define VIRTIO_PCI_EPF_VECTOR_CTRL	0
 
 /*
- * After skipping an interrupt because the driver suppressed it, the EP
- * reads the suppression again within this window, since the driver's write
- * may have been in flight (see "Notifications" in the specification).
+ * While an interrupt it skipped because the driver suppressed it may be
+ * due, the EP polls at least this often (see "Notifications" in the
+ * specification): the driver's write may still be in flight.
  */
-#define VIRTIO_PCI_EPF_RECHECK_MIN_US	10
-#define VIRTIO_PCI_EPF_RECHECK_MAX_US	1000
+#define VIRTIO_PCI_EPF_PENDING_POLL_US	1000
 
 /**
  * struct virtio_pci_epf_ident - who the function is
