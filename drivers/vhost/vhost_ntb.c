@@ -86,13 +86,13 @@ struct vhost_ntb {
 	unsigned int nvqs;
 
 	struct work_struct ctrl_work;
-	struct virtio_ntb_stats __percpu *stats;
+	struct virtio_wire_stats __percpu *stats;
 	struct dentry *debugfs;
 };
 
 static struct dentry *vhost_ntb_debugfs;
 
-DEFINE_SHOW_ATTRIBUTE(virtio_ntb_stats);
+DEFINE_SHOW_ATTRIBUTE(virtio_wire_stats);
 
 static inline struct vhost_ntb *to_vhost_ntb(struct vhost_bus_device *vdev)
 {
@@ -343,8 +343,8 @@ static void vhost_ntb_read_across(struct vhost_ntb *vntb, void *buf, u64 off,
 				  size_t len)
 {
 	memcpy_fromio(buf, vntb->peer + off, len);
-	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_READS_ACROSS, 1);
-	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_READ_BYTES_ACROSS, len);
+	virtio_wire_stat_add(vntb->stats, VIRTIO_WIRE_STAT_READS_ACROSS, 1);
+	virtio_wire_stat_add(vntb->stats, VIRTIO_WIRE_STAT_READ_BYTES_ACROSS, len);
 }
 
 static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
@@ -367,9 +367,9 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 			}
 			/* Writes across are posted. */
 			memcpy_toio(vntb->peer + off, seg->buf, seg->len);
-			virtio_ntb_stat_add(vntb->stats,
-					    VIRTIO_NTB_STAT_BYTES_TO_PEER,
-					    seg->len);
+			virtio_wire_stat_add(vntb->stats,
+					     VIRTIO_WIRE_STAT_BYTES_TO_PEER,
+					     seg->len);
 			break;
 		case VIRTIO_NTB_ADDR_BACKEND:
 			if (read)
@@ -378,9 +378,9 @@ static int vhost_ntb_xfer(struct vhost_bus_device *vdev,
 			else
 				memcpy(vntb->window.virt + off, seg->buf,
 				       seg->len);
-			virtio_ntb_stat_add(vntb->stats,
-					    VIRTIO_NTB_STAT_BYTES_LOCAL,
-					    seg->len);
+			virtio_wire_stat_add(vntb->stats,
+					     VIRTIO_WIRE_STAT_BYTES_LOCAL,
+					     seg->len);
 			break;
 		default:
 			return -EFAULT;
@@ -397,7 +397,7 @@ static void vhost_ntb_notify(struct vhost_bus_vq *vq)
 	/* The used ring entries before the interrupt. */
 	wmb();
 	ntb_peer_db_set(vntb->ntb, BIT_ULL(bit));
-	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_DOORBELLS_SENT, 1);
+	virtio_wire_stat_add(vntb->stats, VIRTIO_WIRE_STAT_DOORBELLS_SENT, 1);
 }
 
 static void vhost_ntb_set_features(struct vhost_bus_device *vdev,
@@ -733,8 +733,8 @@ static void vhost_ntb_db_event(void *ctx, int vector)
 	spin_lock_irqsave(&vntb->vq_lock, flags);
 	for (q = 0; q < vntb->nvqs; q++) {
 		if (db & BIT_ULL(virtio_ntb_queue_db(q, vntb->db_bits))) {
-			virtio_ntb_stat_add(vntb->stats,
-					    VIRTIO_NTB_STAT_DOORBELLS_RECEIVED, 1);
+			virtio_wire_stat_add(vntb->stats,
+					     VIRTIO_WIRE_STAT_DOORBELLS_RECEIVED, 1);
 			vhost_bus_frontend_kick(&vntb->vqs[q]);
 		}
 	}
@@ -750,7 +750,7 @@ static const struct ntb_ctx_ops vhost_ntb_ctx_ops = {
 
 static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 {
-	struct virtio_ntb_stats __percpu *stats;
+	struct virtio_wire_stats __percpu *stats;
 	struct vhost_ntb *vntb;
 	u64 valid;
 	int err;
@@ -777,7 +777,7 @@ static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	vntb->vdev.transport_features = BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) |
 					BIT_ULL(VIRTIO_F_ORDER_PLATFORM);
 	vntb->vdev.atomic_data_path = true;
-	stats = alloc_percpu(struct virtio_ntb_stats);
+	stats = alloc_percpu(struct virtio_wire_stats);
 	if (!stats) {
 		vhost_bus_put_device(&vntb->vdev);
 		return -ENOMEM;
@@ -805,7 +805,7 @@ static int vhost_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	vntb->debugfs = debugfs_create_dir(dev_name(&ntb->dev),
 					   vhost_ntb_debugfs);
 	debugfs_create_file("stats", 0400, vntb->debugfs, &vntb->stats,
-			    &virtio_ntb_stats_fops);
+			    &virtio_wire_stats_fops);
 
 	/* The link may be up already. */
 	schedule_work(&vntb->ctrl_work);

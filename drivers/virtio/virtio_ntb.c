@@ -32,21 +32,16 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ntb.h>
 #include <linux/virtio_ring.h>
+#include <linux/virtio_wire.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/virtio_ids.h>
-
-/* Allocation granule of the window allocators: a cache line. */
-#define VIRTIO_NTB_GRANULE_SHIFT	6
 
 /* How long a status write waits for the device (virtio_ntb_linux.rst). */
 #define VIRTIO_NTB_STATUS_TIMEOUT	(10 * HZ)
 
 /* How long a configuration read waits for the device to finish a write. */
 #define VIRTIO_NTB_CONFIG_WAIT_US	1000
-
-/* Alignment of the wire rings, and of the parts of a vring laid out in them. */
-#define VIRTIO_NTB_WIRE_ALIGN		SMP_CACHE_BYTES
 
 /* The most of our inbound window we give to one connection. */
 #define VIRTIO_NTB_MAX_WINDOW		SZ_16M
@@ -109,23 +104,21 @@ struct virtio_ntb {
 	struct work_struct ctrl_work;
 	struct workqueue_struct *wq;
 	wait_queue_head_t ack_wq;
-	struct virtio_ntb_stats __percpu *stats;
+	struct virtio_wire_stats __percpu *stats;
 	struct dentry *debugfs;
 	struct device *parent;
 };
 
 static struct dentry *virtio_ntb_debugfs;
 
-DEFINE_SHOW_ATTRIBUTE(virtio_ntb_stats);
+DEFINE_SHOW_ATTRIBUTE(virtio_wire_stats);
 
 /**
  * struct virtio_ntb_vdev - the virtio device of a connection
  * @vdev: the virtio device.
  * @vntb: the NTB side.
- * @vqs: the virtqueues by index, read under RCU by the doorbell handler.
- * @nvqs: the number of entries of @vqs in use.
- * @num_queues: the number of queues the device offered, checked.
- * @queue_size_max: the most entries of each queue, checked.
+ * @wire: its queues; the number of queues and their sizes there are
+ *	checked.
  * @status_seq: the sequence number of the last status write.
  * @generation: the configuration generation last reported to the driver.
  *
@@ -136,10 +129,7 @@ DEFINE_SHOW_ATTRIBUTE(virtio_ntb_stats);
 struct virtio_ntb_vdev {
 	struct virtio_device vdev;
 	struct virtio_ntb *vntb;
-	struct virtio_ntb_vq __rcu *vqs[VIRTIO_NTB_MAX_QUEUES];
-	unsigned int nvqs;
-	unsigned int num_queues;
-	u16 queue_size_max[VIRTIO_NTB_MAX_QUEUES];
+	struct virtio_wire wire;
 	u32 status_seq;
 	u32 generation;
 };
@@ -158,428 +148,54 @@ virtio_ntb_devblk(struct virtio_ntb *vntb)
 #define virtio_ntb_drvblk(vntb, field) \
 	((vntb)->peer + offsetof(struct virtio_ntb_driver_block, field))
 
-static void virtio_ntb_iowrite64(u64 val, void __iomem *addr)
-{
-	iowrite32(lower_32_bits(val), addr);
-	iowrite32(upper_32_bits(val), addr + 4);
-}
-
-static inline u64 virtio_ntb_addr(unsigned int window, unsigned long off)
-{
-	return FIELD_PREP(VIRTIO_NTB_ADDR_WINDOW, window) |
-	       FIELD_PREP(VIRTIO_NTB_ADDR_OFFSET, off);
-}
-
-/* --- the wire rings --------------------------------------------------------- */
+/* --- the wire rings ------------------------------------------------------ */
 
 /*
- * The driver's virtqueue is an ordinary one, in our memory, with the
- * physical addresses of its buffers (the device is offered without
- * VIRTIO_F_ACCESS_PLATFORM, so virtio_ring does not use the DMA API). Each
- * queue has a second ring on the wire, the one the backend sees: its
- * descriptor table and driver ring in the backend's window, its device
- * ring in ours. When the driver notifies a queue, the new chains are
- * copied to the wire ring, with the buffers the device reads copied into
- * the backend's window and those it writes given space in ours; when the
- * backend notifies, the used chains are copied back into the driver's
- * ring, with as many bytes as the device wrote. A wire descriptor has the
- * index of the driver's descriptor it stands for, so the two rings share
- * their buffer ids.
+ * The queues are wire rings (drivers/virtio/virtio_wire.c): the backend's
+ * window is the peer region, ours the local one.
  */
 
-/* Which window a wire buffer is in: indices of virtio_ntb_vq.held. */
-enum { VIRTIO_NTB_READ, VIRTIO_NTB_WRITE };
-
-/**
- * struct virtio_ntb_slot - where the buffer of one descriptor is on the wire
- * @off: its offset in the backend's window (a buffer the device reads)
- *	or in ours (one it writes).
- * @len: its length; 0 for none.
- */
-struct virtio_ntb_slot {
-	u32 off;
-	u32 len;
-};
-
-/**
- * struct virtio_ntb_vq - a virtqueue and its wire ring
- * @vq: the driver's virtqueue.
- * @vring: its ring, in our memory.
- * @vntb: the NTB side.
- * @lock: serialises the posting of chains (from the driver's notify) with
- *	their completion (from @work), and protects what follows.
- * @num: the entries of both rings.
- * @desc: the offset of the wire descriptor table in the backend's window;
- *	the wire driver ring follows it (virtio_ntb_wire_avail()).
- * @used: the offset of the wire device ring in our window.
- * @last_avail: the next entry of the driver's ring to post.
- * @wire_avail: the index of the wire driver ring, as last written.
- * @last_used: the next entry of the wire device ring to complete.
- * @used_idx: the index of the driver's device ring, as last written.
- * @quota: the most bytes of each window the queue may hold, so that no
- *	queue starves the others.
- * @held: the bytes it holds.
- * @stalled: a chain waits for room in a window.
- * @broken: the device broke the protocol on this queue.
- * @inflight: the heads of the chains the device has.
- * @slots: the wire buffer of each descriptor.
- * @work: completes the used chains, in BH context, or on @wq.
- * @wq: where @work runs: system_bh_wq, or a process context workqueue for
- *	a driver whose callbacks sleep (see virtio_ntb_callback_wq()).
- */
-struct virtio_ntb_vq {
-	struct virtqueue *vq;
-	const struct vring *vring;
-	struct virtio_ntb *vntb;
-	spinlock_t lock;		/* posting vs completion */
-	unsigned int num;
-	unsigned long desc;
-	unsigned long used;
-	u16 last_avail;
-	u16 wire_avail;
-	u16 last_used;
-	u16 used_idx;
-	size_t quota[2];
-	size_t held[2];
-	bool stalled;
-	bool broken;
-	unsigned long *inflight;
-	struct virtio_ntb_slot *slots;
-	struct work_struct work;
-	struct workqueue_struct *wq;
-};
-
-/* The offset of the wire driver ring in the backend's window. */
-static unsigned long virtio_ntb_wire_avail(const struct virtio_ntb_vq *nvq)
+static void virtio_ntb_kick(struct virtio_wire *wire, unsigned int index,
+			    u16 avail_idx)
 {
-	return nvq->desc + sizeof(struct vring_desc) * nvq->num;
-}
+	struct virtio_ntb *vntb = container_of(wire, struct virtio_ntb_vdev,
+					       wire)->vntb;
 
-/* Copy from our window into the driver's buffer at @phys. */
-static void virtio_ntb_copy_from_window(phys_addr_t phys, const void *src,
-					size_t size)
-{
-	while (size) {
-		size_t off = offset_in_page(phys);
-		size_t len = min_t(size_t, size, PAGE_SIZE - off);
-
-		memcpy_to_page(pfn_to_page(PHYS_PFN(phys)), off, src, len);
-		phys += len;
-		src += len;
-		size -= len;
-	}
-}
-
-/* Copy the driver's buffer at @phys into the backend's window. */
-static void virtio_ntb_copy_to_peer(void __iomem *dst, phys_addr_t phys,
-				    size_t size)
-{
-	while (size) {
-		size_t off = offset_in_page(phys);
-		size_t len = min_t(size_t, size, PAGE_SIZE - off);
-		void *p = kmap_local_page(pfn_to_page(PHYS_PFN(phys)));
-
-		memcpy_toio(dst, p + off, len);
-		kunmap_local(p);
-		phys += len;
-		dst += len;
-		size -= len;
-	}
-}
-
-static struct gen_pool *virtio_ntb_pool(struct virtio_ntb *vntb, int dir)
-{
-	return dir == VIRTIO_NTB_WRITE ? vntb->local_pool : vntb->peer_pool;
-}
-
-/*
- * Give back the wire buffers of the chain at @head, after copying the
- * first @len bytes the device wrote into the driver's buffers. Return how
- * many it wrote, as far as the chain could hold them.
- */
-static u32 virtio_ntb_retire(struct virtio_ntb_vq *nvq, u16 head, u32 len)
-{
-	struct virtio_device *vdev = nvq->vq->vdev;
-	const struct vring_desc *desc = nvq->vring->desc;
-	struct virtio_ntb *vntb = nvq->vntb;
-	unsigned int i = head, n = 0;
-	u32 done = 0;
-
-	for (;;) {
-		struct virtio_ntb_slot *slot = &nvq->slots[i];
-		u16 flags = virtio16_to_cpu(vdev, READ_ONCE(desc[i].flags));
-		int dir = flags & VRING_DESC_F_WRITE ? VIRTIO_NTB_WRITE :
-						       VIRTIO_NTB_READ;
-
-		if (dir == VIRTIO_NTB_WRITE && done < len && slot->len) {
-			u64 addr = virtio64_to_cpu(vdev, READ_ONCE(desc[i].addr));
-			u32 part = min(len - done, slot->len);
-
-			virtio_ntb_copy_from_window(addr,
-						    vntb->window.virt + slot->off,
-						    part);
-			virtio_ntb_stat_add(vntb->stats,
-					    VIRTIO_NTB_STAT_BYTES_LOCAL, part);
-			done += part;
-		}
-		if (slot->len) {
-			gen_pool_free(virtio_ntb_pool(vntb, dir), slot->off,
-				      slot->len);
-			nvq->held[dir] -= slot->len;
-			slot->len = 0;
-		}
-		if (!(flags & VRING_DESC_F_NEXT) || ++n >= nvq->num)
-			return done;
-		i = virtio16_to_cpu(vdev, READ_ONCE(desc[i].next)) & (nvq->num - 1);
-	}
-}
-
-/*
- * Put the chain at @head on the wire: a wire buffer for each descriptor,
- * the data the device reads copied across, the wire descriptors written.
- * False if a window has no room for it now: nothing is held then.
- */
-static bool virtio_ntb_post_chain(struct virtio_ntb_vq *nvq, u16 head)
-{
-	struct virtio_device *vdev = nvq->vq->vdev;
-	const struct vring_desc *desc = nvq->vring->desc;
-	struct virtio_ntb *vntb = nvq->vntb;
-	unsigned int i = head, n = 0;
-
-	for (;;) {
-		struct virtio_ntb_slot *slot = &nvq->slots[i];
-		u64 addr = virtio64_to_cpu(vdev, READ_ONCE(desc[i].addr));
-		u32 len = virtio32_to_cpu(vdev, READ_ONCE(desc[i].len));
-		u16 flags = virtio16_to_cpu(vdev, READ_ONCE(desc[i].flags));
-		u16 next = virtio16_to_cpu(vdev, READ_ONCE(desc[i].next));
-		int dir = flags & VRING_DESC_F_WRITE ? VIRTIO_NTB_WRITE :
-						       VIRTIO_NTB_READ;
-		unsigned long off = VIRTIO_NTB_CTRL_SIZE;
-		struct vring_desc wire;
-
-		/* virtio_ring builds no indirect chain: it was not offered. */
-		if (WARN_ON_ONCE(flags & VRING_DESC_F_INDIRECT))
-			goto undo;
-		if (len) {
-			if (nvq->held[dir] + len > nvq->quota[dir])
-				goto undo;
-			off = gen_pool_alloc(virtio_ntb_pool(vntb, dir), len);
-			if (!off)
-				goto undo;
-			nvq->held[dir] += len;
-			slot->len = len;
-		}
-		slot->off = off;
-
-		if (dir == VIRTIO_NTB_READ && len) {
-			virtio_ntb_copy_to_peer(vntb->peer + off, addr, len);
-			virtio_ntb_stat_add(vntb->stats,
-					    VIRTIO_NTB_STAT_BYTES_TO_PEER, len);
-		}
-
-		wire.addr = cpu_to_virtio64(vdev, virtio_ntb_addr(dir == VIRTIO_NTB_WRITE ?
-							VIRTIO_NTB_ADDR_FRONTEND :
-							VIRTIO_NTB_ADDR_BACKEND,
-							off));
-		wire.len = cpu_to_virtio32(vdev, len);
-		wire.flags = cpu_to_virtio16(vdev, flags & (VRING_DESC_F_NEXT |
-						  VRING_DESC_F_WRITE));
-		wire.next = cpu_to_virtio16(vdev, next & (nvq->num - 1));
-		memcpy_toio(vntb->peer + nvq->desc + i * sizeof(wire), &wire,
-			    sizeof(wire));
-
-		if (!(flags & VRING_DESC_F_NEXT))
-			return true;
-		/* A loop in our own driver's ring: give up on the chain. */
-		if (WARN_ON_ONCE(++n >= nvq->num))
-			goto undo;
-		i = next & (nvq->num - 1);
-	}
-
-undo:
-	/* The descriptors not reached yet hold nothing: len is 0. */
-	virtio_ntb_retire(nvq, head, 0);
-	return false;
-}
-
-/*
- * Post the chains the driver made available since the last call, as many
- * as the windows have room for, and ring the backend if there were any.
- * The backend is always rung: an event index written across the link
- * would race with the posted writes that it must order (see "Notifications"
- * in virtio_ntb.rst).
- */
-static void virtio_ntb_post(struct virtio_ntb_vq *nvq)
-{
-	struct virtio_device *vdev = nvq->vq->vdev;
-	const struct vring *vr = nvq->vring;
-	struct virtio_ntb *vntb = nvq->vntb;
-	u16 avail_idx, old = nvq->wire_avail;
-	unsigned int bit;
-
-	lockdep_assert_held(&nvq->lock);
-
-	/* This queue or another broke: the device is not used any more. */
-	if (nvq->broken || virtqueue_is_broken(nvq->vq))
-		return;
-	nvq->stalled = false;
-	/* The driver's entries after its index (virtio_wmb() on its side). */
-	avail_idx = virtio16_to_cpu(vdev, smp_load_acquire(&vr->avail->idx));
-	while (nvq->last_avail != avail_idx) {
-		u16 head = virtio16_to_cpu(vdev, READ_ONCE(vr->avail->ring[nvq->last_avail &
-							(nvq->num - 1)]));
-
-		if (WARN_ON_ONCE(head >= nvq->num ||
-				 test_bit(head, nvq->inflight))) {
-			nvq->broken = true;
-			break;
-		}
-		if (!virtio_ntb_post_chain(nvq, head)) {
-			/* virtio_ntb_complete() tries again. */
-			nvq->stalled = true;
-			break;
-		}
-		__set_bit(head, nvq->inflight);
-		iowrite16(head, vntb->peer + virtio_ntb_wire_avail(nvq) +
-			  offsetof(struct vring_avail,
-				   ring[nvq->wire_avail & (nvq->num - 1)]));
-		nvq->wire_avail++;
-		nvq->last_avail++;
-		virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_CHAINS, 1);
-	}
-	if (nvq->wire_avail == old)
-		return;
-
-	/* The descriptors, the buffers and the entries before the index. */
-	wmb();
-	iowrite16(nvq->wire_avail,
-		  vntb->peer + virtio_ntb_wire_avail(nvq) +
-		  offsetof(struct vring_avail, idx));
 	/* Out of the write-combining buffers before the doorbell. */
 	wmb();
-	bit = virtio_ntb_queue_db(nvq->vq->index, vntb->peer_db_bits);
-	ntb_peer_db_set(vntb->ntb, BIT_ULL(bit));
-	virtio_ntb_stat_add(vntb->stats, VIRTIO_NTB_STAT_DOORBELLS_SENT, 1);
+	ntb_peer_db_set(vntb->ntb,
+			BIT_ULL(virtio_ntb_queue_db(index, vntb->peer_db_bits)));
 }
 
-/*
- * The backend broke the protocol on @nvq: stop using the device, all its
- * queues (virtio_ntb.rst, "Errors"). This runs in BH context, where
- * virtio_break_device() must not be called: it takes the device's queue
- * list lock, which virtio_ring takes with BHs enabled. The queues are
- * reached through @vd->vqs instead, which del_vqs clears and waits for
- * before it frees them.
- */
-static void virtio_ntb_vq_broken(struct virtio_ntb_vq *nvq, const char *what,
-				 unsigned int val)
+/* Tell the backend where the wire ring of queue @index is, or disable it. */
+static int virtio_ntb_set_queue(struct virtio_wire *wire, unsigned int index,
+				u64 desc, u64 avail, u64 used, u16 size)
 {
-	struct virtio_ntb_vdev *vd = to_vntb_vdev(nvq->vq->vdev);
-	unsigned int q;
+	struct virtio_ntb *vntb = container_of(wire, struct virtio_ntb_vdev,
+					       wire)->vntb;
+	void __iomem *q;
 
-	lockdep_assert_held(&nvq->lock);
-
-	if (!nvq->broken)
-		dev_err(&vd->vdev.dev, "queue %u: device %s %u: broken\n",
-			nvq->vq->index, what, val);
-	nvq->broken = true;
-
-	rcu_read_lock();
-	for (q = 0; q < VIRTIO_NTB_MAX_QUEUES; q++) {
-		struct virtio_ntb_vq *other = rcu_dereference(vd->vqs[q]);
-
-		if (other)
-			__virtqueue_break(other->vq);
+	mutex_lock(&vntb->lock);
+	if (!vntb->connected) {
+		mutex_unlock(&vntb->lock);
+		return -ENODEV;
 	}
-	rcu_read_unlock();
-}
-
-/*
- * Copy the chains the device used into the driver's device ring. Return
- * true if there were any and the driver wants to hear of them.
- */
-static bool virtio_ntb_complete(struct virtio_ntb_vq *nvq)
-{
-	struct virtio_device *vdev = nvq->vq->vdev;
-	struct vring_used *used = nvq->vring->used;
-	struct vring_used *wire = nvq->vntb->window.virt + nvq->used;
-	u16 start = nvq->used_idx, idx;
-
-	lockdep_assert_held(&nvq->lock);
-
-	if (nvq->broken || virtqueue_is_broken(nvq->vq))
-		return false;
-	idx = virtio16_to_cpu(vdev, READ_ONCE(wire->idx));
-	if ((u16)(idx - nvq->last_used) > nvq->num) {
-		virtio_ntb_vq_broken(nvq, "used index moved to", idx);
-		return false;
+	q = virtio_ntb_drvblk(vntb, queues[index]);
+	if (size) {
+		iowrite64_lo_hi(desc, q + offsetof(struct virtio_ntb_queue, desc));
+		iowrite64_lo_hi(avail, q + offsetof(struct virtio_ntb_queue, avail));
+		iowrite64_lo_hi(used, q + offsetof(struct virtio_ntb_queue, used));
+		iowrite16(size, q + offsetof(struct virtio_ntb_queue, size));
 	}
-	/* The entries the device wrote before its index. */
-	dma_rmb();
-	while (nvq->last_used != idx) {
-		struct vring_used_elem *e =
-			&wire->ring[nvq->last_used & (nvq->num - 1)];
-		u32 id = virtio32_to_cpu(vdev, READ_ONCE(e->id));
-		u32 len = virtio32_to_cpu(vdev, READ_ONCE(e->len));
-		struct vring_used_elem *out;
-
-		if (id >= nvq->num || !test_bit(id, nvq->inflight)) {
-			virtio_ntb_vq_broken(nvq, "used a buffer it was not given:",
-					     id);
-			break;
-		}
-		len = virtio_ntb_retire(nvq, id, len);
-		__clear_bit(id, nvq->inflight);
-
-		out = &used->ring[nvq->used_idx & (nvq->num - 1)];
-		WRITE_ONCE(out->id, cpu_to_virtio32(vdev, id));
-		WRITE_ONCE(out->len, cpu_to_virtio32(vdev, len));
-		nvq->used_idx++;
-		nvq->last_used++;
-	}
-	if (nvq->used_idx == start)
-		return false;
-
-	/* The entries before the index, for virtqueue_get_buf(). */
-	smp_store_release(&used->idx, cpu_to_virtio16(vdev, nvq->used_idx));
-	/*
-	 * A driver that turned its callback off polls the ring; it turns it
-	 * back on, then looks at the index again (virtqueue_poll()), so the
-	 * index must be visible before the flag is read.
-	 */
-	smp_mb();
-	return !(virtio16_to_cpu(vdev, READ_ONCE(nvq->vring->avail->flags)) &
-		 VRING_AVAIL_F_NO_INTERRUPT);
+	iowrite16(!!size, q + offsetof(struct virtio_ntb_queue, enable));
+	mutex_unlock(&vntb->lock);
+	return 0;
 }
 
-static void virtio_ntb_vq_work(struct work_struct *work)
-{
-	struct virtio_ntb_vq *nvq = container_of(work, struct virtio_ntb_vq,
-						 work);
-	unsigned long flags;
-	bool interrupt;
-
-	spin_lock_irqsave(&nvq->lock, flags);
-	interrupt = virtio_ntb_complete(nvq);
-	/* Completions may have given room back to a stalled queue. */
-	if (nvq->stalled)
-		virtio_ntb_post(nvq);
-	spin_unlock_irqrestore(&nvq->lock, flags);
-
-	/* Its callback may add buffers and notify, which takes the lock. */
-	if (interrupt)
-		vring_interrupt(0, nvq->vq);
-}
-
-static bool virtio_ntb_notify(struct virtqueue *vq)
-{
-	struct virtio_ntb_vq *nvq = vq->priv;
-	unsigned long flags;
-
-	spin_lock_irqsave(&nvq->lock, flags);
-	virtio_ntb_post(nvq);
-	spin_unlock_irqrestore(&nvq->lock, flags);
-	return !nvq->broken;
-}
+static const struct virtio_wire_ops virtio_ntb_wire_ops = {
+	.kick		= virtio_ntb_kick,
+	.set_queue	= virtio_ntb_set_queue,
+};
 
 /* --- virtio configuration operations -------------------------------------- */
 
@@ -734,18 +350,9 @@ static void virtio_ntb_reset(struct virtio_device *vdev)
 }
 
 /*
- * The features of the wire ring are the transport's, not the driver's: the
- * buffers are in the windows (VIRTIO_F_ACCESS_PLATFORM) and the other side
- * is a bus master (VIRTIO_F_ORDER_PLATFORM) on the wire only, and neither
- * indirect tables nor the event index are used there (virtio_ntb.rst,
- * "Device status and feature negotiation").
+ * The features of the wire rings are the transport's, not the driver's
+ * (virtio_ntb.rst, "Device status and feature negotiation").
  */
-#define VIRTIO_NTB_WIRE_FEATURES	(BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
-					 BIT_ULL(VIRTIO_F_ORDER_PLATFORM))
-#define VIRTIO_NTB_HIDDEN_FEATURES	(VIRTIO_NTB_WIRE_FEATURES | \
-					 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) | \
-					 BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
-
 static u64 virtio_ntb_device_features(struct virtio_device *vdev)
 {
 	struct virtio_ntb_device_block *blk =
@@ -756,234 +363,32 @@ static u64 virtio_ntb_device_features(struct virtio_device *vdev)
 
 static u64 virtio_ntb_get_features(struct virtio_device *vdev)
 {
-	return virtio_ntb_device_features(vdev) & ~VIRTIO_NTB_HIDDEN_FEATURES;
+	return virtio_wire_get_features(virtio_ntb_device_features(vdev));
 }
 
 static int virtio_ntb_finalize_features(struct virtio_device *vdev)
 {
 	struct virtio_ntb *vntb = to_vntb_vdev(vdev)->vntb;
-	u64 wire = VIRTIO_NTB_WIRE_FEATURES | BIT_ULL(VIRTIO_F_VERSION_1);
+	u64 features;
+	int err;
 
-	vring_transport_features(vdev);
-
-	if ((virtio_ntb_device_features(vdev) & wire) != wire ||
-	    !__virtio_test_bit(vdev, VIRTIO_F_VERSION_1)) {
-		dev_err(&vdev->dev,
-			"device lacks VERSION_1, ACCESS_PLATFORM or ORDER_PLATFORM\n");
-		return -EINVAL;
-	}
+	err = virtio_wire_finalize_features(vdev,
+					    virtio_ntb_device_features(vdev),
+					    &features);
+	if (err)
+		return err;
 
 	mutex_lock(&vntb->lock);
 	if (vntb->connected)
-		virtio_ntb_iowrite64(vdev->features | wire,
-				     virtio_ntb_drvblk(vntb, driver_features));
+		iowrite64_lo_hi(features,
+				virtio_ntb_drvblk(vntb, driver_features));
 	mutex_unlock(&vntb->lock);
 	return 0;
-}
-
-/* The descriptor table, then the driver ring, with its event index. */
-static size_t virtio_ntb_driver_area(unsigned int num)
-{
-	return sizeof(struct vring_desc) * num +
-	       struct_size_t(struct vring_avail, ring, num) + sizeof(__le16);
-}
-
-/* The device ring, with its event index. */
-static size_t virtio_ntb_device_area(unsigned int num)
-{
-	return struct_size_t(struct vring_used, ring, num) + sizeof(__le16);
-}
-
-/* Free a queue's wire ring; the backend no longer uses it. */
-static void virtio_ntb_free_vq(struct virtio_ntb_vq *nvq)
-{
-	struct virtio_ntb *vntb = nvq->vntb;
-	unsigned int head;
-
-	/* The chains the device had: their wire buffers come back. */
-	for_each_set_bit(head, nvq->inflight, nvq->num)
-		virtio_ntb_retire(nvq, head, 0);
-	gen_pool_free(vntb->peer_pool, nvq->desc,
-		      virtio_ntb_driver_area(nvq->num));
-	gen_pool_free(vntb->local_pool, nvq->used,
-		      virtio_ntb_device_area(nvq->num));
-	bitmap_free(nvq->inflight);
-	kfree(nvq->slots);
-	vring_del_virtqueue(nvq->vq);
-	kfree(nvq);
 }
 
 static void virtio_ntb_del_vqs(struct virtio_device *vdev)
 {
-	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
-	struct virtio_ntb *vntb = vd->vntb;
-	struct virtqueue *vq, *tmp;
-	unsigned int i;
-
-	for (i = 0; i < vd->nvqs; i++)
-		RCU_INIT_POINTER(vd->vqs[i], NULL);
-	/* No doorbell handler queues their work any more. */
-	synchronize_rcu();
-
-	mutex_lock(&vntb->lock);
-	for (i = 0; vntb->connected && i < vd->nvqs; i++)
-		iowrite16(0, virtio_ntb_drvblk(vntb, queues[i].enable));
-	mutex_unlock(&vntb->lock);
-	vd->nvqs = 0;
-
-	list_for_each_entry_safe(vq, tmp, &vdev->vqs, list) {
-		struct virtio_ntb_vq *nvq = vq->priv;
-
-		cancel_work_sync(&nvq->work);
-		virtio_ntb_free_vq(nvq);
-	}
-}
-
-/*
- * The wire ring of a queue: the descriptor table and the driver ring in
- * the backend's window, the device ring in ours, each part zeroed before
- * the backend may see it.
- */
-static int virtio_ntb_alloc_wire(struct virtio_ntb_vq *nvq)
-{
-	struct virtio_ntb *vntb = nvq->vntb;
-	struct genpool_data_align align = { .align = VIRTIO_NTB_WIRE_ALIGN };
-	size_t driver = virtio_ntb_driver_area(nvq->num);
-	size_t device = virtio_ntb_device_area(nvq->num);
-
-	nvq->desc = gen_pool_alloc_algo(vntb->peer_pool, driver,
-					gen_pool_first_fit_align, &align);
-	if (!nvq->desc)
-		return -ENOMEM;
-	nvq->used = gen_pool_alloc_algo(vntb->local_pool, device,
-					gen_pool_first_fit_align, &align);
-	if (!nvq->used) {
-		gen_pool_free(vntb->peer_pool, nvq->desc, driver);
-		return -ENOMEM;
-	}
-
-	memset_io(vntb->peer + nvq->desc, 0, driver);
-	memset(vntb->window.virt + nvq->used, 0, device);
-	return 0;
-}
-
-/* Tell the backend where the wire ring of @nvq is, and enable it. */
-static void virtio_ntb_publish_queue(struct virtio_ntb_vq *nvq)
-{
-	void __iomem *q = virtio_ntb_drvblk(nvq->vntb,
-					    queues[nvq->vq->index]);
-
-	virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND, nvq->desc),
-			     q + offsetof(struct virtio_ntb_queue, desc));
-	virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_BACKEND,
-					     virtio_ntb_wire_avail(nvq)),
-			     q + offsetof(struct virtio_ntb_queue, avail));
-	virtio_ntb_iowrite64(virtio_ntb_addr(VIRTIO_NTB_ADDR_FRONTEND, nvq->used),
-			     q + offsetof(struct virtio_ntb_queue, used));
-	iowrite16(nvq->num, q + offsetof(struct virtio_ntb_queue, size));
-	iowrite16(1, q + offsetof(struct virtio_ntb_queue, enable));
-}
-
-/*
- * Virtqueue callbacks run in BH context, as virtio drivers expect of an
- * interrupt. virtio_rpmsg_bus is the exception: its callbacks call the
- * rpmsg endpoints', which may sleep, since remoteproc calls them from
- * process context; its queues complete in a work item.
- */
-static struct workqueue_struct *virtio_ntb_callback_wq(struct virtio_device *vdev)
-{
-	return vdev->id.device == VIRTIO_ID_RPMSG ? system_highpri_wq :
-						    system_bh_wq;
-}
-
-static int virtio_ntb_setup_vq(struct virtio_ntb_vdev *vd, unsigned int index,
-			       struct virtqueue_info *info,
-			       struct virtio_ntb_vq **out)
-{
-	struct virtio_ntb *vntb = vd->vntb;
-	struct virtio_ntb_vq *nvq;
-	struct virtqueue *vq;
-	unsigned int num;
-	int err = -ENOMEM;
-
-	if (index >= vd->num_queues)
-		return -ENOENT;
-	num = vd->queue_size_max[index];
-	if (!num)
-		return -ENOENT;
-
-	nvq = kzalloc(sizeof(*nvq), GFP_KERNEL);
-	if (!nvq)
-		return -ENOMEM;
-	vq = vring_create_virtqueue(index, num, SMP_CACHE_BYTES, &vd->vdev,
-				    true, true, info->ctx, virtio_ntb_notify,
-				    info->callback, info->name);
-	if (!vq)
-		goto err_free;
-	/* Physical addresses, which are what this transport translates. */
-	if (virtqueue_dma_dev(vq)) {
-		dev_err(&vd->vdev.dev,
-			"virtio_ring maps buffers with the DMA API here: not supported\n");
-		err = -EINVAL;
-		goto err_vq;
-	}
-
-	vq->priv = nvq;
-	nvq->vq = vq;
-	nvq->vring = virtqueue_get_vring(vq);
-	nvq->vntb = vntb;
-	nvq->num = virtqueue_get_vring_size(vq);
-	spin_lock_init(&nvq->lock);
-	INIT_WORK(&nvq->work, virtio_ntb_vq_work);
-	nvq->wq = virtio_ntb_callback_wq(&vd->vdev);
-	nvq->slots = kcalloc(nvq->num, sizeof(*nvq->slots), GFP_KERNEL);
-	nvq->inflight = bitmap_zalloc(nvq->num, GFP_KERNEL);
-	if (!nvq->slots || !nvq->inflight)
-		goto err_vq;
-
-	mutex_lock(&vntb->lock);
-	if (!vntb->connected) {
-		err = -ENODEV;
-		goto err_unlock;
-	}
-	err = virtio_ntb_alloc_wire(nvq);
-	if (err)
-		goto err_unlock;
-	virtio_ntb_publish_queue(nvq);
-	mutex_unlock(&vntb->lock);
-
-	*out = nvq;
-	return 0;
-
-err_unlock:
-	mutex_unlock(&vntb->lock);
-err_vq:
-	bitmap_free(nvq->inflight);
-	kfree(nvq->slots);
-	vring_del_virtqueue(vq);
-err_free:
-	kfree(nvq);
-	return err;
-}
-
-/*
- * Each queue may hold an equal share of what is left of each window once
- * the rings are placed, so that a queue waiting for traffic (a receive
- * queue) cannot take the room another needs to make progress.
- */
-static void virtio_ntb_set_quotas(struct virtio_ntb_vdev *vd)
-{
-	struct virtio_ntb *vntb = vd->vntb;
-	size_t local = gen_pool_avail(vntb->local_pool) / vd->nvqs;
-	size_t peer = gen_pool_avail(vntb->peer_pool) / vd->nvqs;
-	struct virtqueue *vq;
-
-	list_for_each_entry(vq, &vd->vdev.vqs, list) {
-		struct virtio_ntb_vq *nvq = vq->priv;
-
-		nvq->quota[VIRTIO_NTB_WRITE] = local;
-		nvq->quota[VIRTIO_NTB_READ] = peer;
-	}
+	virtio_wire_del_vqs(&to_vntb_vdev(vdev)->wire);
 }
 
 static int virtio_ntb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
@@ -991,29 +396,8 @@ static int virtio_ntb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			       struct virtqueue_info vqs_info[],
 			       struct irq_affinity *desc)
 {
-	struct virtio_ntb_vdev *vd = to_vntb_vdev(vdev);
-	struct virtio_ntb_vq *nvq;
-	unsigned int i, queue = 0;
-	int err;
-
-	for (i = 0; i < nvqs; i++) {
-		vqs[i] = NULL;
-		if (!vqs_info[i].name)
-			continue;
-		err = virtio_ntb_setup_vq(vd, queue, &vqs_info[i], &nvq);
-		if (err)
-			goto err_del;
-		rcu_assign_pointer(vd->vqs[queue], nvq);
-		vqs[i] = nvq->vq;
-		vd->nvqs = ++queue;
-	}
-	if (vd->nvqs)
-		virtio_ntb_set_quotas(vd);
-	return 0;
-
-err_del:
-	virtio_ntb_del_vqs(vdev);
-	return err;
+	return virtio_wire_find_vqs(&to_vntb_vdev(vdev)->wire, nvqs, vqs,
+				    vqs_info);
 }
 
 static const char *virtio_ntb_bus_name(struct virtio_device *vdev)
@@ -1054,11 +438,11 @@ static int virtio_ntb_read_queues(struct virtio_ntb *vntb,
 	struct device *dev = &vntb->ntb->dev;
 	unsigned int q, num, config_len;
 
-	vd->num_queues = le16_to_cpu(READ_ONCE(blk->num_queues));
+	vd->wire.num_queues = le16_to_cpu(READ_ONCE(blk->num_queues));
 	config_len = le16_to_cpu(READ_ONCE(blk->config_len));
-	if (vd->num_queues > VIRTIO_NTB_MAX_QUEUES) {
+	if (vd->wire.num_queues > VIRTIO_NTB_MAX_QUEUES) {
 		dev_err(dev, "device offers %u queues, more than %u: refused\n",
-			vd->num_queues, VIRTIO_NTB_MAX_QUEUES);
+			vd->wire.num_queues, VIRTIO_NTB_MAX_QUEUES);
 		return -EINVAL;
 	}
 	if (config_len > VIRTIO_NTB_CONFIG_SIZE) {
@@ -1066,7 +450,7 @@ static int virtio_ntb_read_queues(struct virtio_ntb *vntb,
 			config_len, VIRTIO_NTB_CONFIG_SIZE);
 		return -EINVAL;
 	}
-	for (q = 0; q < vd->num_queues; q++) {
+	for (q = 0; q < vd->wire.num_queues; q++) {
 		num = le16_to_cpu(READ_ONCE(blk->queue_size_max[q]));
 		if (num && (!is_power_of_2(num) ||
 			    num > VIRTIO_NTB_MAX_QUEUE_SIZE)) {
@@ -1074,7 +458,7 @@ static int virtio_ntb_read_queues(struct virtio_ntb *vntb,
 				q, num);
 			return -EINVAL;
 		}
-		vd->queue_size_max[q] = num;
+		vd->wire.queue_size_max[q] = num;
 	}
 	return 0;
 }
@@ -1107,6 +491,17 @@ static void virtio_ntb_add_device(struct virtio_ntb *vntb)
 	vd->vdev.dev.release = virtio_ntb_vdev_release;
 	vd->status_seq = le32_to_cpu(READ_ONCE(blk->status_ack));
 	vd->generation = le32_to_cpu(READ_ONCE(blk->config_generation));
+	vd->wire.vdev = &vd->vdev;
+	vd->wire.ops = &virtio_ntb_wire_ops;
+	vd->wire.local = vntb->window.virt;
+	vd->wire.local_start = VIRTIO_NTB_CTRL_SIZE;
+	vd->wire.local_pool = vntb->local_pool;
+	vd->wire.local_region = VIRTIO_NTB_ADDR_FRONTEND;
+	vd->wire.peer = vntb->peer + VIRTIO_NTB_CTRL_SIZE;
+	vd->wire.peer_start = VIRTIO_NTB_CTRL_SIZE;
+	vd->wire.peer_pool = vntb->peer_pool;
+	vd->wire.peer_region = VIRTIO_NTB_ADDR_BACKEND;
+	vd->wire.stats = vntb->stats;
 
 	rcu_assign_pointer(vntb->vd, vd);
 	/* The driver's probe writes status: drop the lock for it. */
@@ -1161,22 +556,13 @@ static int virtio_ntb_setup_window(struct virtio_ntb *vntb)
 		return err;
 	size = vntb->window.size;
 
-	vntb->local_pool = gen_pool_create(VIRTIO_NTB_GRANULE_SHIFT, -1);
+	vntb->local_pool = virtio_wire_create_pool(VIRTIO_NTB_CTRL_SIZE,
+						   size - VIRTIO_NTB_CTRL_SIZE);
 	if (!vntb->local_pool) {
-		err = -ENOMEM;
-		goto err_window;
+		virtio_ntb_window_free(ntb, &vntb->window);
+		return -ENOMEM;
 	}
-	err = gen_pool_add(vntb->local_pool, VIRTIO_NTB_CTRL_SIZE,
-			   size - VIRTIO_NTB_CTRL_SIZE, -1);
-	if (err)
-		goto err_pool;
 	return 0;
-
-err_pool:
-	gen_pool_destroy(vntb->local_pool);
-err_window:
-	virtio_ntb_window_free(ntb, &vntb->window);
-	return err;
 }
 
 static void virtio_ntb_free_window(struct virtio_ntb *vntb)
@@ -1209,7 +595,6 @@ static int virtio_ntb_connect(struct virtio_ntb *vntb, u32 window)
 {
 	void __iomem *peer;
 	resource_size_t size;
-	int err;
 
 	peer = virtio_ntb_map_peer_window(vntb->ntb, window, &size);
 	if (IS_ERR(peer))
@@ -1217,15 +602,13 @@ static int virtio_ntb_connect(struct virtio_ntb *vntb, u32 window)
 	vntb->peer = peer;
 	vntb->peer_size = size;
 
-	vntb->peer_pool = gen_pool_create(VIRTIO_NTB_GRANULE_SHIFT, -1);
+	vntb->peer_pool = virtio_wire_create_pool(VIRTIO_NTB_CTRL_SIZE,
+						  size - VIRTIO_NTB_CTRL_SIZE);
 	if (!vntb->peer_pool) {
-		err = -ENOMEM;
-		goto err_unmap;
+		iounmap(vntb->peer);
+		vntb->peer = NULL;
+		return -ENOMEM;
 	}
-	err = gen_pool_add(vntb->peer_pool, VIRTIO_NTB_CTRL_SIZE,
-			   size - VIRTIO_NTB_CTRL_SIZE, -1);
-	if (err)
-		goto err_pool;
 
 	/* The driver block: everything but magic, then magic. */
 	memset_io(vntb->peer, 0, VIRTIO_NTB_CTRL_SIZE);
@@ -1240,14 +623,6 @@ static int virtio_ntb_connect(struct virtio_ntb *vntb, u32 window)
 	vntb->refused = false;
 	WRITE_ONCE(vntb->connected, true);
 	return 0;
-
-err_pool:
-	gen_pool_destroy(vntb->peer_pool);
-	vntb->peer_pool = NULL;
-err_unmap:
-	iounmap(vntb->peer);
-	vntb->peer = NULL;
-	return err;
 }
 
 static void virtio_ntb_hello(struct virtio_ntb *vntb)
@@ -1409,18 +784,9 @@ static void virtio_ntb_db_event(void *ctx, int vector)
 	/* The copies of the used buffers are for BH context, not here. */
 	rcu_read_lock();
 	vd = rcu_dereference(vntb->vd);
-	for (q = 0; vd && q < VIRTIO_NTB_MAX_QUEUES; q++) {
-		struct virtio_ntb_vq *nvq;
-
-		if (!(db & BIT_ULL(virtio_ntb_queue_db(q, vntb->db_bits))))
-			continue;
-		nvq = rcu_dereference(vd->vqs[q]);
-		if (nvq) {
-			virtio_ntb_stat_add(vntb->stats,
-					    VIRTIO_NTB_STAT_DOORBELLS_RECEIVED, 1);
-			queue_work(nvq->wq, &nvq->work);
-		}
-	}
+	for (q = 0; vd && q < VIRTIO_NTB_MAX_QUEUES; q++)
+		if (db & BIT_ULL(virtio_ntb_queue_db(q, vntb->db_bits)))
+			virtio_wire_interrupt(&vd->wire, q);
 	rcu_read_unlock();
 }
 
@@ -1488,7 +854,7 @@ static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	mutex_init(&vntb->lock);
 	INIT_WORK(&vntb->ctrl_work, virtio_ntb_ctrl_work);
 	init_waitqueue_head(&vntb->ack_wq);
-	vntb->stats = alloc_percpu(struct virtio_ntb_stats);
+	vntb->stats = alloc_percpu(struct virtio_wire_stats);
 	if (!vntb->stats) {
 		err = -ENOMEM;
 		goto err_free;
@@ -1518,7 +884,7 @@ static int virtio_ntb_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	vntb->debugfs = debugfs_create_dir(dev_name(&ntb->dev),
 					   virtio_ntb_debugfs);
 	debugfs_create_file("stats", 0400, vntb->debugfs, &vntb->stats,
-			    &virtio_ntb_stats_fops);
+			    &virtio_wire_stats_fops);
 
 	/* The link may be up already. */
 	queue_work(vntb->wq, &vntb->ctrl_work);

@@ -23,11 +23,10 @@
 #include <linux/log2.h>
 #include <linux/math.h>
 #include <linux/ntb.h>
-#include <linux/percpu.h>
 #include <linux/random.h>
-#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
+#include <linux/virtio_wire.h>
 #include <asm/barrier.h>
 
 /* "VNTB", in every control block and in scratchpad VIRTIO_NTB_SPAD_MAGIC */
@@ -87,6 +86,9 @@ static inline unsigned int virtio_ntb_queue_db(unsigned int queue,
 #define VIRTIO_NTB_ADDR_FRONTEND	1	/* the frontend's window */
 #define VIRTIO_NTB_ADDR_BACKEND		2	/* the backend's window */
 
+static_assert(VIRTIO_NTB_ADDR_WINDOW == VIRTIO_WIRE_ADDR_REGION);
+static_assert(VIRTIO_NTB_ADDR_OFFSET == VIRTIO_WIRE_ADDR_OFFSET);
+
 /*
  * The control block at offset 0 of each window; the rest is rings and
  * buffers. Each part of a ring is in the window of the host that reads it:
@@ -103,6 +105,8 @@ static inline unsigned int virtio_ntb_queue_db(unsigned int queue,
 #define VIRTIO_NTB_MAX_QUEUES		64
 #define VIRTIO_NTB_CONFIG_SIZE		256
 #define VIRTIO_NTB_MAX_QUEUE_SIZE	32768	/* virtio 1.2, 2.7 */
+
+static_assert(VIRTIO_NTB_MAX_QUEUES <= VIRTIO_WIRE_MAX_QUEUES);
 
 /**
  * struct virtio_ntb_device_block - what the device publishes
@@ -183,6 +187,60 @@ struct virtio_ntb_driver_block {
 
 static_assert(sizeof(struct virtio_ntb_device_block) <= VIRTIO_NTB_CTRL_SIZE);
 static_assert(sizeof(struct virtio_ntb_driver_block) <= VIRTIO_NTB_CTRL_SIZE);
+
+/* The layout vhost_wire and virtio_wire use (include/linux/virtio_wire.h). */
+static_assert(offsetof(struct virtio_ntb_device_block, magic) ==
+	      offsetof(struct virtio_wire_device_block, magic));
+static_assert(offsetof(struct virtio_ntb_device_block, version) ==
+	      offsetof(struct virtio_wire_device_block, version));
+static_assert(offsetof(struct virtio_ntb_device_block, device_id) ==
+	      offsetof(struct virtio_wire_device_block, device_id));
+static_assert(offsetof(struct virtio_ntb_device_block, vendor_id) ==
+	      offsetof(struct virtio_wire_device_block, vendor_id));
+static_assert(offsetof(struct virtio_ntb_device_block, device_features) ==
+	      offsetof(struct virtio_wire_device_block, device_features));
+static_assert(offsetof(struct virtio_ntb_device_block, status) ==
+	      offsetof(struct virtio_wire_device_block, status));
+static_assert(offsetof(struct virtio_ntb_device_block, status_ack) ==
+	      offsetof(struct virtio_wire_device_block, status_ack));
+static_assert(offsetof(struct virtio_ntb_device_block, config_generation) ==
+	      offsetof(struct virtio_wire_device_block, config_generation));
+static_assert(offsetof(struct virtio_ntb_device_block, num_queues) ==
+	      offsetof(struct virtio_wire_device_block, num_queues));
+static_assert(offsetof(struct virtio_ntb_device_block, config_len) ==
+	      offsetof(struct virtio_wire_device_block, config_len));
+static_assert(offsetof(struct virtio_ntb_device_block, queue_size_max) ==
+	      offsetof(struct virtio_wire_device_block, queue_size_max));
+static_assert(offsetof(struct virtio_ntb_device_block, config) ==
+	      offsetof(struct virtio_wire_device_block, config));
+static_assert(offsetof(struct virtio_ntb_driver_block, magic) ==
+	      offsetof(struct virtio_wire_driver_block, magic));
+static_assert(offsetof(struct virtio_ntb_driver_block, version) ==
+	      offsetof(struct virtio_wire_driver_block, version));
+static_assert(offsetof(struct virtio_ntb_driver_block, driver_features) ==
+	      offsetof(struct virtio_wire_driver_block, driver_features));
+static_assert(offsetof(struct virtio_ntb_driver_block, status) ==
+	      offsetof(struct virtio_wire_driver_block, status));
+static_assert(offsetof(struct virtio_ntb_driver_block, status_seq) ==
+	      offsetof(struct virtio_wire_driver_block, status_seq));
+static_assert(offsetof(struct virtio_ntb_driver_block, queues) ==
+	      offsetof(struct virtio_wire_driver_block, queues));
+static_assert(offsetof(struct virtio_ntb_queue, desc) ==
+	      offsetof(struct virtio_wire_queue, desc));
+static_assert(offsetof(struct virtio_ntb_queue, avail) ==
+	      offsetof(struct virtio_wire_queue, avail));
+static_assert(offsetof(struct virtio_ntb_queue, used) ==
+	      offsetof(struct virtio_wire_queue, used));
+static_assert(offsetof(struct virtio_ntb_queue, size) ==
+	      offsetof(struct virtio_wire_queue, size));
+static_assert(offsetof(struct virtio_ntb_queue, enable) ==
+	      offsetof(struct virtio_wire_queue, enable));
+static_assert(sizeof(struct virtio_wire_queue) ==
+	      sizeof(struct virtio_ntb_queue));
+static_assert(sizeof(struct virtio_wire_device_block) ==
+	      sizeof(struct virtio_ntb_device_block));
+static_assert(sizeof(struct virtio_wire_driver_block) ==
+	      sizeof(struct virtio_ntb_driver_block));
 
 /*
  * The handshake, the same on both hosts but for the role: what each writes
@@ -483,94 +541,6 @@ static inline int virtio_ntb_read_hello(struct ntb_dev *ntb,
 				"frontend" : "backend", VIRTIO_NTB_VERSION);
 		*warned = true;
 		return -EPROTO;
-	}
-	return 0;
-}
-
-/**
- * enum virtio_ntb_stat - what a host's data path counts
- * @VIRTIO_NTB_STAT_CHAINS: descriptor chains the frontend gave the device
- *	(counted by the frontend).
- * @VIRTIO_NTB_STAT_DOORBELLS_SENT: queue notifications rung at the peer.
- * @VIRTIO_NTB_STAT_DOORBELLS_RECEIVED: queue notifications the peer rang.
- * @VIRTIO_NTB_STAT_BYTES_TO_PEER: payload bytes the CPU wrote across the
- *	link.
- * @VIRTIO_NTB_STAT_BYTES_LOCAL: payload bytes the CPU copied out of, or
- *	into, its own window.
- * @VIRTIO_NTB_STAT_READS_ACROSS: CPU reads of the peer's window; the
- *	protocol needs none (only the backend has code that can make one).
- * @VIRTIO_NTB_STAT_READ_BYTES_ACROSS: the bytes those reads copied.
- * @VIRTIO_NTB_NR_STATS: the number of counters.
- *
- * Shown in debugfs as virtio_ntb/<NTB device>/stats on the frontend and
- * vhost_ntb/<NTB device>/stats on the backend, one "name value" per line,
- * so that a benchmark divides counts, not estimates.
- */
-enum virtio_ntb_stat {
-	VIRTIO_NTB_STAT_CHAINS,
-	VIRTIO_NTB_STAT_DOORBELLS_SENT,
-	VIRTIO_NTB_STAT_DOORBELLS_RECEIVED,
-	VIRTIO_NTB_STAT_BYTES_TO_PEER,
-	VIRTIO_NTB_STAT_BYTES_LOCAL,
-	VIRTIO_NTB_STAT_READS_ACROSS,
-	VIRTIO_NTB_STAT_READ_BYTES_ACROSS,
-	VIRTIO_NTB_NR_STATS
-};
-
-/**
- * struct virtio_ntb_stats - one CPU's counters
- * @count: indexed by &enum virtio_ntb_stat.
- *
- * The data path of every queue adds to them, on any CPU: each side keeps
- * them per CPU (alloc_percpu()), so that counting costs no shared atomic.
- */
-struct virtio_ntb_stats {
-	u64 count[VIRTIO_NTB_NR_STATS];
-};
-
-/**
- * virtio_ntb_stat_add() - count
- * @stats: the per-CPU counters.
- * @stat: which one, an &enum virtio_ntb_stat.
- * @n: how much to add.
- *
- * Safe in any context.
- */
-#define virtio_ntb_stat_add(stats, stat, n) \
-	this_cpu_add((stats)->count[stat], (n))
-
-/**
- * virtio_ntb_stats_show() - print the counters, summed over the CPUs
- * @m: the seq_file, whose private data points at the pointer to the
- *	per-CPU counters.
- * @v: unused.
- *
- * Each side defines its file operations with
- * DEFINE_SHOW_ATTRIBUTE(virtio_ntb_stats).
- *
- * Return: 0.
- */
-static inline int virtio_ntb_stats_show(struct seq_file *m, void *v)
-{
-	static const char * const names[VIRTIO_NTB_NR_STATS] = {
-		[VIRTIO_NTB_STAT_CHAINS]		= "chains",
-		[VIRTIO_NTB_STAT_DOORBELLS_SENT]	= "doorbells_sent",
-		[VIRTIO_NTB_STAT_DOORBELLS_RECEIVED]	= "doorbells_received",
-		[VIRTIO_NTB_STAT_BYTES_TO_PEER]		= "bytes_to_peer",
-		[VIRTIO_NTB_STAT_BYTES_LOCAL]		= "bytes_local",
-		[VIRTIO_NTB_STAT_READS_ACROSS]		= "reads_across",
-		[VIRTIO_NTB_STAT_READ_BYTES_ACROSS]	= "read_bytes_across",
-	};
-	struct virtio_ntb_stats __percpu *const *stats = m->private;
-	unsigned int i;
-	int cpu;
-
-	for (i = 0; i < VIRTIO_NTB_NR_STATS; i++) {
-		u64 sum = 0;
-
-		for_each_possible_cpu(cpu)
-			sum += READ_ONCE(per_cpu_ptr(*stats, cpu)->count[i]);
-		seq_printf(m, "%s %llu\n", names[i], sum);
 	}
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <linux/stddef.h>
 #include <linux/time64.h>
 #include <linux/types.h>
+#include <linux/virtio_wire.h>
 
 struct device;
 struct pci_dev;
@@ -240,6 +241,60 @@ static_assert(sizeof(struct virtio_pci_epf_device_block) <=
 static_assert(offsetof(struct virtio_pci_epf_device_block,
 		       queue_size_max) == 0x40);
 static_assert(offsetof(struct virtio_pci_epf_device_block, config) == 0xc0);
+
+/* The layout vhost_wire and virtio_wire use (include/linux/virtio_wire.h). */
+static_assert(offsetof(struct virtio_pci_epf_device_block, magic) ==
+	      offsetof(struct virtio_wire_device_block, magic));
+static_assert(offsetof(struct virtio_pci_epf_device_block, version) ==
+	      offsetof(struct virtio_wire_device_block, version));
+static_assert(offsetof(struct virtio_pci_epf_device_block, device_id) ==
+	      offsetof(struct virtio_wire_device_block, device_id));
+static_assert(offsetof(struct virtio_pci_epf_device_block, vendor_id) ==
+	      offsetof(struct virtio_wire_device_block, vendor_id));
+static_assert(offsetof(struct virtio_pci_epf_device_block, device_features) ==
+	      offsetof(struct virtio_wire_device_block, device_features));
+static_assert(offsetof(struct virtio_pci_epf_device_block, status) ==
+	      offsetof(struct virtio_wire_device_block, status));
+static_assert(offsetof(struct virtio_pci_epf_device_block, status_ack) ==
+	      offsetof(struct virtio_wire_device_block, status_ack));
+static_assert(offsetof(struct virtio_pci_epf_device_block, config_generation) ==
+	      offsetof(struct virtio_wire_device_block, config_generation));
+static_assert(offsetof(struct virtio_pci_epf_device_block, num_queues) ==
+	      offsetof(struct virtio_wire_device_block, num_queues));
+static_assert(offsetof(struct virtio_pci_epf_device_block, config_len) ==
+	      offsetof(struct virtio_wire_device_block, config_len));
+static_assert(offsetof(struct virtio_pci_epf_device_block, queue_size_max) ==
+	      offsetof(struct virtio_wire_device_block, queue_size_max));
+static_assert(offsetof(struct virtio_pci_epf_device_block, config) ==
+	      offsetof(struct virtio_wire_device_block, config));
+static_assert(offsetof(struct virtio_pci_epf_driver_block, magic) ==
+	      offsetof(struct virtio_wire_driver_block, magic));
+static_assert(offsetof(struct virtio_pci_epf_driver_block, version) ==
+	      offsetof(struct virtio_wire_driver_block, version));
+static_assert(offsetof(struct virtio_pci_epf_driver_block, driver_features) ==
+	      offsetof(struct virtio_wire_driver_block, driver_features));
+static_assert(offsetof(struct virtio_pci_epf_driver_block, status) ==
+	      offsetof(struct virtio_wire_driver_block, status));
+static_assert(offsetof(struct virtio_pci_epf_driver_block, status_seq) ==
+	      offsetof(struct virtio_wire_driver_block, status_seq));
+static_assert(offsetof(struct virtio_pci_epf_driver_block, queues) ==
+	      offsetof(struct virtio_wire_driver_block, queues));
+static_assert(offsetof(struct virtio_pci_epf_queue, desc) ==
+	      offsetof(struct virtio_wire_queue, desc));
+static_assert(offsetof(struct virtio_pci_epf_queue, avail) ==
+	      offsetof(struct virtio_wire_queue, avail));
+static_assert(offsetof(struct virtio_pci_epf_queue, used) ==
+	      offsetof(struct virtio_wire_queue, used));
+static_assert(offsetof(struct virtio_pci_epf_queue, size) ==
+	      offsetof(struct virtio_wire_queue, size));
+static_assert(offsetof(struct virtio_pci_epf_queue, enable) ==
+	      offsetof(struct virtio_wire_queue, enable));
+static_assert(sizeof(struct virtio_wire_queue) ==
+	      sizeof(struct virtio_pci_epf_queue));
+static_assert(sizeof(struct virtio_wire_device_block) ==
+	      sizeof(struct virtio_pci_epf_device_block));
+static_assert(sizeof(struct virtio_wire_driver_block) ==
+	      sizeof(struct virtio_pci_epf_driver_block));
 
 /**
  * virtio_pci_epf_queue_vector() - the interrupt vector of a queue

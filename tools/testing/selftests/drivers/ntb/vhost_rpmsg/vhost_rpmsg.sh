@@ -119,7 +119,7 @@ busywait() {
 }
 
 mod_load() {
-	local name=$1 ko
+	local name=$1 ko dep
 
 	shift
 	[ -d "/sys/module/$name" ] && return 0
@@ -132,6 +132,10 @@ mod_load() {
 		-name "$name.ko" 2>/dev/null | head -n 1)
 	# Built in, or not built.
 	[ -n "$ko" ] || { [ -d "/sys/module/$name" ]; return; }
+	# What it needs first, as modprobe would load it.
+	for dep in $(modinfo -F depends "$ko" | tr , ' '); do
+		[ -d "/sys/module/$dep" ] || mod_load "$dep" || return 1
+	done
 	insmod "$ko" "$@"
 }
 

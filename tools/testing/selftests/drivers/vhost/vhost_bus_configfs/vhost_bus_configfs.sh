@@ -117,7 +117,7 @@ busywait() {
 }
 
 mod_load() {
-	local name=$1 ko
+	local name=$1 ko dep
 
 	shift
 	if [ -z "$kbuild" ]; then
@@ -128,6 +128,10 @@ mod_load() {
 		"$kbuild/drivers/net" "$kbuild/drivers/ntb" \
 		-name "$name.ko" 2>/dev/null | head -n 1)
 	[ -n "$ko" ] || { echo "# no $name.ko in $kbuild"; return 1; }
+	# What it needs first, as modprobe would load it.
+	for dep in $(modinfo -F depends "$ko" | tr , ' '); do
+		[ -d "/sys/module/$dep" ] || mod_load "$dep" || return 1
+	done
 	insmod "$ko" "$@"
 }
 
