@@ -145,6 +145,9 @@ void virtio_pci_epf_connect(struct virtio_pci_epf_device *vpd, u32 irq)
 	 * writes to it arrive in program order, after the zeroed region.
 	 */
 	iowrite32(++vpd->ctrl, vpd_notify(vpd, ctrl));
+	/* The EP compares each notify word with the last it saw: from 0. */
+	memset_io(vpd_notify(vpd, queue), 0,
+		  sizeof_field(struct virtio_pci_epf_notify, queue));
 	iowrite32(0, vpd_driver(vpd, magic));
 	memset_io(vpd->bar + VIRTIO_PCI_EPF_DRIVER, 0,
 		  sizeof(struct virtio_pci_epf_driver_block));

@@ -175,6 +175,7 @@ static void vpd_test_connect(struct kunit *test)
 	/* Left over from an earlier connection: zeroed before it is given. */
 	memset(t->vpd.host, 0xa5, TEST_HOST_SIZE);
 	t->drv->queues[7].size = cpu_to_le16(64);
+	t->notify->queue[3] = cpu_to_le32(57);
 
 	virtio_pci_epf_connect(&t->vpd, irq);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(t->vpd.host, 0, TEST_HOST_SIZE));
@@ -186,6 +187,8 @@ static void vpd_test_connect(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->irq), 3 | 5 << 8);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->ep_session), 0x1234);
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(t->drv->queues[7].size), 0);
+	/* The EP compares notify words with what it saw: from 0 again. */
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->notify->queue[3]), 0);
 	KUNIT_EXPECT_NE(test, le32_to_cpu(t->drv->session), 0);
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(t->drv->session), t->vpd.session);
 	/* Odd while the block was rewritten, even once it is whole. */
