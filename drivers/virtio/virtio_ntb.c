@@ -23,6 +23,8 @@
 #include <linux/genalloc.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
+/* 64-bit fields low half first: a bridge need not carry 64-bit writes. */
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iopoll.h>
 #include <linux/module.h>
 #include <linux/ntb.h>
