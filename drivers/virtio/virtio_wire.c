@@ -666,8 +666,17 @@ static int virtio_wire_setup_vq(struct virtio_wire *wire, unsigned int index,
 	wvq->wire = wire;
 	wvq->num = virtqueue_get_vring_size(vq);
 	spin_lock_init(&wvq->lock);
-	INIT_WORK(&wvq->work, virtio_wire_vq_work);
+	/*
+	 * A lockdep class for each context the work runs in: one class for
+	 * the queues that complete in BH context and those of
+	 * virtio_rpmsg_bus, which complete in process context, would look
+	 * like one lock taken both with and without softirqs disabled.
+	 */
 	wvq->wq = virtio_wire_callback_wq(wire->vdev);
+	if (wvq->wq == system_bh_wq)
+		INIT_WORK(&wvq->work, virtio_wire_vq_work);
+	else
+		INIT_WORK(&wvq->work, virtio_wire_vq_work);
 	wvq->slots = kcalloc(wvq->num, sizeof(*wvq->slots), GFP_KERNEL);
 	wvq->inflight = bitmap_zalloc(wvq->num, GFP_KERNEL);
 	if (!wvq->slots || !wvq->inflight)
