@@ -415,6 +415,17 @@ static void virtio_pci_epf_remove_device(struct virtio_pci_epf *vepf,
 
 /* --- connection ----------------------------------------------------------- */
 
+/* The allocators of both regions, of the connection that ends. */
+static void virtio_pci_epf_free_pools(struct virtio_pci_epf *vepf)
+{
+	if (vepf->host_pool)
+		gen_pool_destroy(vepf->host_pool);
+	if (vepf->bar_pool)
+		gen_pool_destroy(vepf->bar_pool);
+	vepf->host_pool = NULL;
+	vepf->bar_pool = NULL;
+}
+
 /* A new connection: a zeroed host region, pools of both regions. */
 static int virtio_pci_epf_new_connection(struct virtio_pci_epf *vepf)
 {
@@ -429,12 +440,7 @@ static int virtio_pci_epf_new_connection(struct virtio_pci_epf *vepf)
 						 vpd->bar_size -
 						 VIRTIO_PCI_EPF_BAR_AREA);
 	if (!vepf->host_pool || !vepf->bar_pool) {
-		if (vepf->host_pool)
-			gen_pool_destroy(vepf->host_pool);
-		if (vepf->bar_pool)
-			gen_pool_destroy(vepf->bar_pool);
-		vepf->host_pool = NULL;
-		vepf->bar_pool = NULL;
+		virtio_pci_epf_free_pools(vepf);
 		return -ENOMEM;
 	}
 
@@ -447,13 +453,12 @@ static int virtio_pci_epf_new_connection(struct virtio_pci_epf *vepf)
 }
 
 /*
- * End the connection on our side: remove the device, and tell the function.
- * The host region stays ours to reuse: a function that has not acknowledged
- * writes only what it wrote in this connection, which the next one zeroes
- * first.
+ * The function restarted or went: end the connection on our side, without
+ * waiting for the function. The host region stays ours to reuse: a
+ * function that has not acknowledged writes only what it wrote in this
+ * connection, which the next one zeroes first.
  */
-static void virtio_pci_epf_end_connection(struct virtio_pci_epf *vepf,
-					  bool gone)
+static void virtio_pci_epf_end_connection(struct virtio_pci_epf *vepf)
 {
 	lockdep_assert_held(&vepf->lock);
 
@@ -461,13 +466,8 @@ static void virtio_pci_epf_end_connection(struct virtio_pci_epf *vepf,
 		return;
 	WRITE_ONCE(vepf->connected, false);
 	wake_up_all(&vepf->ack_wq);
-	virtio_pci_epf_remove_device(vepf, gone);
-	if (!gone)
-		virtio_pci_epf_disconnect(&vepf->vpd);
-	gen_pool_destroy(vepf->host_pool);
-	gen_pool_destroy(vepf->bar_pool);
-	vepf->host_pool = NULL;
-	vepf->bar_pool = NULL;
+	virtio_pci_epf_remove_device(vepf, true);
+	virtio_pci_epf_free_pools(vepf);
 }
 
 static void virtio_pci_epf_ctrl_work(struct work_struct *work)
@@ -536,7 +536,7 @@ static void virtio_pci_epf_check_function(struct virtio_pci_epf *vepf)
 			return;
 		dev_info(&vepf->pdev->dev, "function %s: disconnected\n",
 			 err == -ENODEV ? "gone" : "restarted");
-		virtio_pci_epf_end_connection(vepf, true);
+		virtio_pci_epf_end_connection(vepf);
 	}
 
 	if (virtio_pci_epf_check_ident(vpd))
@@ -776,11 +776,8 @@ static void virtio_pci_epf_remove_pci(struct pci_dev *pdev)
 	destroy_workqueue(vepf->wq);
 
 	mutex_lock(&vepf->lock);
-	if (vepf->connected) {
-		WRITE_ONCE(vepf->connected, false);
-		gen_pool_destroy(vepf->host_pool);
-		gen_pool_destroy(vepf->bar_pool);
-	}
+	WRITE_ONCE(vepf->connected, false);
+	virtio_pci_epf_free_pools(vepf);
 	mutex_unlock(&vepf->lock);
 
 	pci_iounmap(pdev, vepf->area);
